@@ -1,0 +1,3 @@
+from shopops.cli import main
+
+main()

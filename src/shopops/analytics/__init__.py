@@ -1,0 +1,1 @@
+"""Analytics: metric definitions (defined once), the cockpit, reference standards."""

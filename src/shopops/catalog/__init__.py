@@ -1,0 +1,1 @@
+"""Catalog: categories, products (SPU) and SKUs."""

@@ -1,0 +1,1 @@
+"""Storage: engine, Base, column types, Alembic migrations."""

@@ -1,0 +1,15 @@
+"""Imports every domain's models so that Base.metadata is complete (Alembic, tests)."""
+
+from shopops.accounts import models as accounts_models
+from shopops.analytics import models as analytics_models
+from shopops.catalog import models as catalog_models
+from shopops.customers import models as customers_models
+from shopops.db import facts
+from shopops.db.base import Base
+from shopops.inventory import models as inventory_models
+from shopops.marketing import models as marketing_models
+from shopops.orders import models as orders_models
+from shopops.stores import models as stores_models
+
+__all__ = ["Base", "accounts_models", "analytics_models", "catalog_models", "customers_models",
+           "facts", "inventory_models", "marketing_models", "orders_models", "stores_models"]

@@ -1,0 +1,1 @@
+"""Marketing: traffic by source, ad campaigns and their daily spend."""

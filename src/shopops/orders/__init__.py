@@ -1,0 +1,1 @@
+"""Orders: the one order book across channels."""

@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from shopops.db.base import Base
+from shopops.db.types import BigId, Cents, UtcDateTime
+
+ORDER_STATUSES = ("created", "paid", "allocated", "shipped", "delivered", "completed",
+                  "cancelled", "closed", "refunding", "refunded")
+
+
+class Order(Base):
+    """订单, keyed by (store, channel order number). Amounts in yuan (stored as cents):
+    paid_amount = goods_amount + shipping_fee, goods_amount = Σ lines' paid_amount."""
+
+    __tablename__ = "orders"
+    __table_args__ = (
+        UniqueConstraint("store_id", "channel_order_no", name="uq_orders_store_channel_no"),
+        CheckConstraint(f"status IN {ORDER_STATUSES!r}", name="status_known"),
+        CheckConstraint("paid_amount >= 0 AND refund_amount >= 0 AND shipping_fee >= 0",
+                        name="amounts_not_negative"),
+        CheckConstraint("refund_amount <= paid_amount", name="refund_within_paid"),
+        # the cockpit's hot path: one index serves every day/store aggregate (covering)
+        Index("ix_orders_paid_day_store", "paid_date", "store_id", "goods_amount",
+              "refund_amount", "customer_id"),
+        Index("ix_orders_customer_paid", "customer_id", "paid_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id"))
+    channel_order_no: Mapped[str] = mapped_column(String(64))  # 平台订单号
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"))
+    status: Mapped[str] = mapped_column(String(16), default="created")
+    list_amount: Mapped[Decimal] = mapped_column(Cents(), default=Decimal("0"))  # 标价合计
+    discount_amount: Mapped[Decimal] = mapped_column(Cents(), default=Decimal("0"))  # 优惠
+    goods_amount: Mapped[Decimal] = mapped_column(Cents(), default=Decimal("0"))  # 商品实付
+    shipping_fee: Mapped[Decimal] = mapped_column(Cents(), default=Decimal("0"))  # 运费
+    paid_amount: Mapped[Decimal] = mapped_column(Cents(), default=Decimal("0"))  # 实付金额
+    refund_amount: Mapped[Decimal] = mapped_column(Cents(), default=Decimal("0"))  # 退款金额
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    paid_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # the business day of payment in the store's time zone (付款日, 店铺时区)
+    paid_date: Mapped[date | None] = mapped_column(Date)
+    shipped_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    cancelled_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    refunded_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+    lines: Mapped[list[OrderLine]] = relationship(back_populates="order",
+                                                  cascade="all, delete-orphan")
+
+
+class OrderLine(Base):
+    """子订单: one SKU of an order."""
+
+    __tablename__ = "order_lines"
+    __table_args__ = (
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+        CheckConstraint("paid_amount >= 0 AND refund_amount >= 0", name="amounts_not_negative"),
+        Index("ix_order_lines_order", "order_id", "sku_id", "paid_amount", "quantity"),
+        Index("ix_order_lines_sku", "sku_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"))
+    sku_id: Mapped[int] = mapped_column(ForeignKey("skus.id"))
+    quantity: Mapped[int]
+    list_price: Mapped[Decimal] = mapped_column(Cents())  # unit list price 单价
+    discount_amount: Mapped[Decimal] = mapped_column(Cents(), default=Decimal("0"))
+    paid_amount: Mapped[Decimal] = mapped_column(Cents())  # what the buyer paid for this line
+    refund_amount: Mapped[Decimal] = mapped_column(Cents(), default=Decimal("0"))
+
+    order: Mapped[Order] = relationship(back_populates="lines")

@@ -1,0 +1,1 @@
+"""Stores (店铺 / 渠道): the channel accounts the merchant sells through."""
