@@ -1,0 +1,248 @@
+"""The metric definitions (指标口径), defined once and used by the cockpit, the API, the CLI
+and alerts. Every figure is bucketed by the shop's business day (orders.paid_date, the
+Shanghai date of payment; traffic and ads are daily rows in the same business day).
+
+- gmv 成交额: goods paid by buyers (excluding shipping) of orders paid in the period.
+- net_gmv 净成交额: gmv − refunds of those same orders.
+- paid_orders 支付订单数; buyers 支付买家数 (distinct customers).
+- uv 访客数 / pv 浏览量: Σ daily store × SKU × source traffic rows.
+- conversion_rate 转化率 = buyers ÷ uv.  aov 客单价 = gmv ÷ paid_orders.
+- refund_rate 退款率 = paid orders with any refund ÷ paid orders.
+- repurchase_rate_30d 30天复购率 = buyers with a paid order in the period that came within
+  30 days after another paid order of theirs ÷ buyers.
+- new_buyers 新客: buyers with no paid order before the period; returning_buyers 老客.
+- ad_spend 广告花费; roi 投产比 = gmv ÷ ad_spend.
+Scope: stores (a store or a platform), optionally a category or SKUs. With a category/SKU
+scope, amounts come from order lines, and ad spend/ROI are not attributable (None).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Select, and_, case, exists, func, select
+from sqlalchemy.orm import Session, aliased
+
+from shopops.analytics.periods import Period
+from shopops.analytics.sqlfuncs import days_before
+from shopops.core.money import CENT, cents_to_yuan
+from shopops.marketing.models import AdSpendDaily, TrafficDaily
+from shopops.orders.models import Order, OrderLine
+
+RATE = Decimal("0.0001")
+REPURCHASE_WINDOW_DAYS = 30
+
+O = Order.__table__
+L = OrderLine.__table__
+T = TrafficDaily.__table__
+A = AdSpendDaily.__table__
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """What to measure: None means everything."""
+
+    store_ids: tuple[int, ...] | None = None
+    sku_ids: tuple[int, ...] | None = None  # a category resolves to its SKUs
+
+    @property
+    def by_lines(self) -> bool:
+        return self.sku_ids is not None
+
+
+@dataclass(frozen=True, slots=True)
+class Kpis:
+    period: Period
+    gmv: Decimal
+    refund_amount: Decimal
+    paid_orders: int
+    refunded_orders: int
+    buyers: int
+    new_buyers: int
+    repeat_buyers_30d: int
+    uv: int
+    pv: int
+    ad_spend: Decimal | None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def net_gmv(self) -> Decimal:
+        return self.gmv - self.refund_amount
+
+    @property
+    def returning_buyers(self) -> int:
+        return self.buyers - self.new_buyers
+
+    @property
+    def conversion_rate(self) -> Decimal | None:
+        return ratio(self.buyers, self.uv)
+
+    @property
+    def aov(self) -> Decimal | None:
+        return None if not self.paid_orders else (self.gmv / self.paid_orders).quantize(CENT)
+
+    @property
+    def refund_rate(self) -> Decimal | None:
+        return ratio(self.refunded_orders, self.paid_orders)
+
+    @property
+    def repurchase_rate_30d(self) -> Decimal | None:
+        return ratio(self.repeat_buyers_30d, self.buyers)
+
+    @property
+    def roi(self) -> Decimal | None:
+        if self.ad_spend is None or not self.ad_spend:
+            return None
+        return (self.gmv / self.ad_spend).quantize(Decimal("0.01"))
+
+    def value(self, metric: str) -> Decimal | int | None:
+        v: Decimal | int | None = getattr(self, metric)
+        return v
+
+
+METRICS: tuple[str, ...] = (
+    "gmv", "net_gmv", "paid_orders", "buyers", "new_buyers", "returning_buyers", "uv", "pv",
+    "conversion_rate", "aov", "refund_rate", "repurchase_rate_30d", "ad_spend", "roi",
+)
+AMOUNT_METRICS = frozenset({"gmv", "net_gmv", "aov", "ad_spend"})
+RATE_METRICS = frozenset({"conversion_rate", "refund_rate", "repurchase_rate_30d"})
+
+
+def ratio(part: int | Decimal, whole: int | Decimal) -> Decimal | None:
+    if not whole:
+        return None
+    return (Decimal(part) / Decimal(whole)).quantize(RATE)
+
+
+def _in_period(column: Any, period: Period) -> Any:
+    return column.between(period.start, period.end)
+
+
+def _order_filter(scope: Scope, period: Period) -> list[Any]:
+    conditions = [_in_period(O.c.paid_date, period)]
+    if scope.store_ids is not None:
+        conditions.append(O.c.store_id.in_(scope.store_ids))
+    return conditions
+
+
+def _sales_query(scope: Scope, period: Period) -> Select[Any]:
+    """GMV, refunds, orders and buyers — from orders, or from lines for a SKU scope."""
+    where = _order_filter(scope, period)
+    if not scope.by_lines:
+        return select(
+            func.coalesce(func.sum(O.c.goods_amount), 0),
+            func.coalesce(func.sum(O.c.refund_amount), 0),
+            func.count(),
+            func.count(case((O.c.refund_amount > 0, 1))),
+            func.count(func.distinct(O.c.customer_id)),
+        ).where(*where)
+    assert scope.sku_ids is not None
+    return select(
+        func.coalesce(func.sum(L.c.paid_amount), 0),
+        func.coalesce(func.sum(L.c.refund_amount), 0),
+        func.count(func.distinct(O.c.id)),
+        func.count(func.distinct(case((L.c.refund_amount > 0, O.c.id)))),
+        func.count(func.distinct(O.c.customer_id)),
+    ).select_from(O.join(L, L.c.order_id == O.c.id)).where(*where, L.c.sku_id.in_(scope.sku_ids))
+
+
+def _buyer_orders(scope: Scope, period: Period) -> Select[Any]:
+    """The scope's paid orders in the period (for the buyer-based metrics)."""
+    query = select(O.c.id, O.c.customer_id, O.c.paid_at).where(*_order_filter(scope, period))
+    if scope.by_lines:
+        assert scope.sku_ids is not None
+        query = query.where(exists().where(L.c.order_id == O.c.id,
+                                           L.c.sku_id.in_(scope.sku_ids)))
+    return query
+
+
+def _earlier_order(scope: Scope, current: Any, *, since: Any) -> Any:
+    """EXISTS an earlier paid order of the same customer in the store scope."""
+    prior = aliased(O, name="prior")
+    conditions = [prior.c.customer_id == current.c.customer_id, since(prior, current)]
+    if scope.store_ids is not None:
+        conditions.append(prior.c.store_id.in_(scope.store_ids))
+    return exists().where(and_(*conditions))
+
+
+def _buyer_mix_query(scope: Scope, period: Period) -> Select[Any]:
+    current = _buyer_orders(scope, period).subquery("cur")
+    window_start = days_before(current.c.paid_at, REPURCHASE_WINDOW_DAYS)
+    repeat = _earlier_order(scope, current, since=lambda p, c: and_(
+        p.c.paid_at < c.c.paid_at, p.c.paid_at >= window_start))
+    returning = _earlier_order(scope, current, since=lambda p, c: p.c.paid_date < period.start)
+    return select(
+        func.count(func.distinct(case((repeat, current.c.customer_id)))),
+        func.count(func.distinct(case((returning, current.c.customer_id)))),
+    )
+
+
+def _traffic_query(scope: Scope, period: Period) -> Select[Any]:
+    query = select(func.coalesce(func.sum(T.c.uv), 0), func.coalesce(func.sum(T.c.pv), 0))
+    query = query.where(_in_period(T.c.day, period))
+    if scope.store_ids is not None:
+        query = query.where(T.c.store_id.in_(scope.store_ids))
+    if scope.sku_ids is not None:
+        query = query.where(T.c.sku_id.in_(scope.sku_ids))
+    return query
+
+
+def _ad_spend_query(scope: Scope, period: Period) -> Select[Any]:
+    query = select(func.coalesce(func.sum(A.c.spend), 0)).where(_in_period(A.c.day, period))
+    if scope.store_ids is not None:
+        query = query.where(A.c.store_id.in_(scope.store_ids))
+    return query
+
+
+def compute_kpis(session: Session, scope: Scope, period: Period) -> Kpis:
+    """Every KPI of one scope and period, straight from the stored rows."""
+    gmv, refund, orders, refunded, buyers = session.execute(_sales_query(scope, period)).one()
+    repeat, returning = session.execute(_buyer_mix_query(scope, period)).one()
+    uv, pv = session.execute(_traffic_query(scope, period)).one()
+    spend = (None if scope.by_lines
+             else cents_to_yuan(int(session.execute(_ad_spend_query(scope, period)).scalar_one())))
+    return Kpis(period=period, gmv=cents_to_yuan(int(gmv)), refund_amount=cents_to_yuan(int(refund)),
+                paid_orders=int(orders), refunded_orders=int(refunded), buyers=int(buyers),
+                new_buyers=int(buyers) - int(returning), repeat_buyers_30d=int(repeat),
+                uv=int(uv), pv=int(pv), ad_spend=spend)
+
+
+def relative_change(current: Decimal | int | None, previous: Decimal | int | None
+                    ) -> Decimal | None:
+    """(current − previous) ÷ previous; None when there is no base to compare with."""
+    if current is None or previous is None or not previous:
+        return None
+    return ((Decimal(current) - Decimal(previous)) / Decimal(previous)).quantize(RATE)
+
+
+def daily_sales(session: Session, scope: Scope, start: date, end: date
+                ) -> dict[date, tuple[Decimal, int]]:
+    """GMV and paid orders per business day (for trends)."""
+    period = Period("custom", start, end)
+    if scope.by_lines:
+        assert scope.sku_ids is not None
+        query = (select(O.c.paid_date, func.sum(L.c.paid_amount), func.count(func.distinct(O.c.id)))
+                 .select_from(O.join(L, L.c.order_id == O.c.id))
+                 .where(*_order_filter(scope, period), L.c.sku_id.in_(scope.sku_ids)))
+    else:
+        query = select(O.c.paid_date, func.sum(O.c.goods_amount), func.count()).where(
+            *_order_filter(scope, period))
+    rows = session.execute(query.group_by(O.c.paid_date)).all()
+    return {_as_date(d): (cents_to_yuan(int(g)), int(n)) for d, g, n in rows}
+
+
+def daily_traffic(session: Session, scope: Scope, start: date, end: date) -> dict[date, int]:
+    query = select(T.c.day, func.sum(T.c.uv)).where(_in_period(T.c.day,
+                                                               Period("custom", start, end)))
+    if scope.store_ids is not None:
+        query = query.where(T.c.store_id.in_(scope.store_ids))
+    if scope.sku_ids is not None:
+        query = query.where(T.c.sku_id.in_(scope.sku_ids))
+    return {_as_date(d): int(uv) for d, uv in session.execute(query.group_by(T.c.day)).all()}
+
+
+def _as_date(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value))

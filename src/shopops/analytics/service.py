@@ -1,0 +1,221 @@
+"""Analytics use cases: the KPI report (shared by the cockpit, `GET /api/v1/metrics` and
+`shopops kpi`) and the full cockpit. One code path, so every interface agrees."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+
+from shopops.analytics import breakdowns
+from shopops.analytics.metrics import (
+    AMOUNT_METRICS,
+    METRICS,
+    RATE_METRICS,
+    Kpis,
+    Scope,
+    compute_kpis,
+    daily_sales,
+    daily_traffic,
+    relative_change,
+)
+from shopops.analytics.models import MetricStandard
+from shopops.analytics.periods import (
+    Granularity,
+    Period,
+    bucket_start,
+    custom_period,
+    parse_date,
+    parse_granularity,
+    period_containing,
+    previous_period,
+    same_period_last_year,
+)
+from shopops.analytics.standards import Standard, judge, merge_overrides
+from shopops.catalog.models import Category, Product, Sku
+from shopops.core.errors import NotFound, ValidationError
+from shopops.core.uow import UnitOfWork
+from shopops.stores.models import PLATFORMS, Store
+from shopops.stores.service import get_store
+
+
+@dataclass(frozen=True)
+class Filters:
+    """The cockpit/API/CLI filters, as the user typed them."""
+
+    store: str | None = None
+    platform: str | None = None
+    category: str | None = None
+    sku: str | None = None
+
+    def as_json(self) -> dict[str, str | None]:
+        return {"store": self.store, "platform": self.platform, "category": self.category,
+                "sku": self.sku}
+
+
+def resolve_scope(uow: UnitOfWork, filters: Filters) -> Scope:
+    """Turn codes into ids, naming the parameter that is wrong."""
+    session = uow.session
+    store_ids: tuple[int, ...] | None = None
+    if filters.store:
+        store_ids = (get_store(uow, filters.store).id,)
+    if filters.platform:
+        if filters.platform not in PLATFORMS:
+            raise ValidationError(f"platform {filters.platform!r} is not one of "
+                                  f"{', '.join(PLATFORMS)}", field="platform")
+        ids = tuple(session.scalars(select(Store.id).where(Store.platform == filters.platform)))
+        store_ids = ids if store_ids is None else tuple(set(store_ids) & set(ids))
+    sku_ids: tuple[int, ...] | None = None
+    if filters.category:
+        category_id = session.scalar(select(Category.id).where(Category.code == filters.category))
+        if category_id is None:
+            raise NotFound(f"unknown category {filters.category!r}", field="category")
+        sku_ids = tuple(session.scalars(select(Sku.id).join(Product).where(
+            Product.category_id.in_(_category_tree(uow, category_id)))))
+    if filters.sku:
+        sku_id = session.scalar(select(Sku.id).where(Sku.code == filters.sku))
+        if sku_id is None:
+            raise NotFound(f"unknown SKU {filters.sku!r}", field="sku")
+        sku_ids = (sku_id,) if sku_ids is None else tuple(set(sku_ids) & {sku_id})
+    return Scope(store_ids=store_ids, sku_ids=sku_ids)
+
+
+def _category_tree(uow: UnitOfWork, root: int) -> set[int]:
+    parents = dict(uow.session.execute(select(Category.id, Category.parent_id)).tuples().all())
+    found, frontier = {root}, [root]
+    while frontier:
+        node = frontier.pop()
+        children = [c for c, p in parents.items() if p == node and c not in found]
+        found.update(children)
+        frontier.extend(children)
+    return found
+
+
+def load_standards(uow: UnitOfWork) -> dict[str, Standard]:
+    overrides = {
+        row.metric: Standard(row.metric, row.target, row.direction,  # type: ignore[arg-type]
+                             row.applies_to)  # type: ignore[arg-type]
+        for row in uow.session.scalars(select(MetricStandard))
+    }
+    return merge_overrides(overrides)
+
+
+def format_metric(metric: str, value: Decimal | int | None) -> str | int | None:
+    """Amounts as yuan strings with 2 decimals, rates as fractions with 4, counts as ints."""
+    if value is None:
+        return None
+    if metric in RATE_METRICS:
+        return f"{Decimal(value):.4f}"
+    if metric in AMOUNT_METRICS or metric == "roi":
+        return f"{Decimal(value):.2f}"
+    return int(value)
+
+
+def _values(kpis: Kpis) -> dict[str, str | int | None]:
+    return {m: format_metric(m, kpis.value(m)) for m in METRICS}
+
+
+def _changes(current: Kpis, base: Kpis) -> dict[str, str | None]:
+    out = {}
+    for metric in METRICS:
+        change = relative_change(current.value(metric), base.value(metric))
+        out[metric] = None if change is None else f"{change:.4f}"
+    return out
+
+
+def period_from(granularity: str | None, day: str | date | None) -> Period:
+    return period_containing(parse_granularity(granularity), parse_date(day))
+
+
+def range_from(start: str | date | None, end: str | date | None) -> Period:
+    return custom_period(parse_date(start, field="start"), parse_date(end, field="end"))
+
+
+def kpi_report(uow: UnitOfWork, period: Period, filters: Filters = Filters()) -> dict[str, Any]:
+    """The KPI object: values, 环比/同比 comparisons and on-track judgements."""
+    scope = resolve_scope(uow, filters)
+    current = compute_kpis(uow.session, scope, period)
+    pop = compute_kpis(uow.session, scope, previous_period(period))
+    yoy = compute_kpis(uow.session, scope, same_period_last_year(period))
+    standards = load_standards(uow)
+    pop_change, yoy_change = _changes(current, pop), _changes(current, yoy)
+    report: dict[str, Any] = {
+        "period": period.granularity, "label": period.label,
+        "start": period.start.isoformat(), "end": period.end.isoformat(),
+        **filters.as_json(), "currency": "CNY",
+        **_values(current),
+        "refund_amount": f"{current.refund_amount:.2f}",
+        "has_data": bool(current.paid_orders or current.uv),
+        "pop": _comparison(pop, pop_change), "yoy": _comparison(yoy, yoy_change),
+        "standards": _judgements(standards, current, pop_change, yoy_change),
+    }
+    return report
+
+
+def _comparison(base: Kpis, change: dict[str, str | None]) -> dict[str, Any]:
+    return {"start": base.period.start.isoformat(), "end": base.period.end.isoformat(),
+            "values": _values(base), "change": change}
+
+
+def _judgements(standards: dict[str, Standard], current: Kpis, pop: dict[str, str | None],
+                yoy: dict[str, str | None]) -> dict[str, Any]:
+    out = {}
+    for metric, std in standards.items():
+        value = current.value(metric)
+        changes = {"pop": pop.get(metric), "yoy": yoy.get(metric), "value": None}
+        change = changes[std.applies_to]
+        on_track = judge(std, None if value is None else Decimal(value),
+                         None if change is None else Decimal(change))
+        out[metric] = {"target": str(std.target), "direction": std.direction,
+                       "applies_to": std.applies_to, "on_track": on_track,
+                       "note_zh": std.note_zh, "note_en": std.note_en}
+    return out
+
+
+@dataclass
+class Cockpit:
+    report: dict[str, Any]
+    trend_granularity: Granularity
+    trend: list[dict[str, Any]] = field(default_factory=list)
+    breakdown: list[breakdowns.ChannelRow] = field(default_factory=list)
+    top_skus: list[breakdowns.SkuRow] = field(default_factory=list)
+    slow_skus: list[breakdowns.SkuRow] = field(default_factory=list)
+
+
+def trend(uow: UnitOfWork, scope: Scope, start: date, end: date, granularity: Granularity
+          ) -> list[dict[str, Any]]:
+    """GMV, paid orders and UV per bucket (day / week / month), every bucket present."""
+    sales = daily_sales(uow.session, scope, start, end)
+    traffic = daily_traffic(uow.session, scope, start, end)
+    buckets: dict[date, list[Any]] = {}
+    day = start
+    while day <= end:
+        bucket = buckets.setdefault(bucket_start(granularity, day), [Decimal(0), 0, 0])
+        gmv, orders = sales.get(day, (Decimal(0), 0))
+        bucket[0] += gmv
+        bucket[1] += orders
+        bucket[2] += traffic.get(day, 0)
+        day += timedelta(days=1)
+    return [{"bucket": b.isoformat(), "gmv": f"{g:.2f}", "paid_orders": n, "uv": uv}
+            for b, (g, n, uv) in sorted(buckets.items())]
+
+
+def cockpit(uow: UnitOfWork, period: Period, filters: Filters = Filters(), *,
+            trend_granularity: Granularity = "day", trend_days: int = 365,
+            breakdown_by: str = "store", top: int = 10) -> Cockpit:
+    """运营驾驶舱: KPI cards + trend + channel breakdown + top and slow SKUs."""
+    if breakdown_by not in {"store", "platform"}:
+        raise ValidationError("breakdown must be store or platform", field="breakdown")
+    report = kpi_report(uow, period, filters)
+    scope = resolve_scope(uow, filters)
+    trend_start = period.end - timedelta(days=trend_days - 1)
+    skus = breakdowns.sku_performance(uow.session, scope, period)
+    return Cockpit(
+        report=report, trend_granularity=trend_granularity,
+        trend=trend(uow, scope, trend_start, period.end, trend_granularity),
+        breakdown=breakdowns.channel_breakdown(uow.session, scope, period, breakdown_by),
+        top_skus=breakdowns.top_skus(skus, top), slow_skus=breakdowns.slow_skus(skus, top),
+    )

@@ -1,0 +1,1 @@
+"""Web: the FastAPI app factory, the JSON API mount and the console."""
