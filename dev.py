@@ -35,7 +35,7 @@ def lock_digest() -> str:
 
 def ensure_venv() -> Path:
     """Create .venv and install the locked dependencies, unless already up to date."""
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 — dev.py may run on any Python
         sys.exit(f"ShopOps needs Python ≥ 3.11; this is {sys.version.split()[0]}")
     py = venv_python()
     if py.exists() and STAMP.exists() and STAMP.read_text().strip() == lock_digest():
@@ -45,8 +45,9 @@ def ensure_venv() -> Path:
         venv.EnvBuilder(with_pip=True).create(VENV)
     pip = [str(py), "-m", "pip", "--disable-pip-version-check", "-q"]
     subprocess.run([*pip, "install", "--require-hashes", "-r", str(LOCK)], check=True)
-    subprocess.run([*pip, "install", "--no-deps", "--no-build-isolation", "-e", str(ROOT)],
-                   check=True)
+    subprocess.run(
+        [*pip, "install", "--no-deps", "--no-build-isolation", "-e", str(ROOT)], check=True
+    )
     STAMP.write_text(lock_digest())
     return py
 

@@ -22,8 +22,9 @@ from shopops.db.migrate import upgrade
 from shopops.db.registry import Base
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
-PG_ADMIN_URL = os.environ.get("SHOPOPS_TEST_PG_URL",
-                              "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+PG_ADMIN_URL = os.environ.get(
+    "SHOPOPS_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 
@@ -72,8 +73,9 @@ def sqlite_database(tmp_path_factory: pytest.TempPathFactory) -> str:
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 def database_url(request: pytest.FixtureRequest) -> str:
     """A migrated database URL, once per backend per test session."""
-    url: str = request.getfixturevalue(f"{request.param}_database" if request.param == "sqlite"
-                                       else "pg_database")
+    url: str = request.getfixturevalue(
+        f"{request.param}_database" if request.param == "sqlite" else "pg_database"
+    )
     app = App(Settings(database_url=url))
     upgrade(app.engine)
     app.dispose()

@@ -27,8 +27,9 @@ class App:
     def engine(self) -> Engine:
         if self._engine is None:
             s = self.settings
-            self._engine = build_engine(s.database_url, busy_timeout_ms=s.sqlite_busy_timeout_ms,
-                                        echo=s.echo_sql)
+            self._engine = build_engine(
+                s.database_url, busy_timeout_ms=s.sqlite_busy_timeout_ms, echo=s.echo_sql
+            )
         return self._engine
 
     @property

@@ -24,8 +24,9 @@ def _view(user: User) -> UserView:
     return UserView(user.id, user.username, user.display_name, user.role)
 
 
-def create_user(uow: UnitOfWork, username: str, password: str, *, display_name: str = "",
-                role: str = "admin") -> UserView:
+def create_user(
+    uow: UnitOfWork, username: str, password: str, *, display_name: str = "", role: str = "admin"
+) -> UserView:
     username = username.strip()
     if not username:
         raise ValidationError("username must not be empty", field="username")
@@ -33,8 +34,13 @@ def create_user(uow: UnitOfWork, username: str, password: str, *, display_name: 
         raise ValidationError("password must have at least 8 characters", field="password")
     if uow.session.scalar(select(User).where(User.username == username)):
         raise UserExists(f"user {username!r} already exists", field="username")
-    user = User(username=username, password_hash=hash_password(password),
-                display_name=display_name or username, role=role, created_at=uow.now())
+    user = User(
+        username=username,
+        password_hash=hash_password(password),
+        display_name=display_name or username,
+        role=role,
+        created_at=uow.now(),
+    )
     uow.session.add(user)
     uow.session.flush()
     uow.record("user.created", entity="user", entity_id=user.id, username=username)
@@ -59,8 +65,9 @@ def create_token(uow: UnitOfWork, username: str, name: str = "") -> str:
     if user is None:
         raise NotFound(f"no user {username!r}", field="user")
     token = new_token()
-    uow.session.add(ApiToken(user_id=user.id, name=name, token_hash=token_digest(token),
-                             created_at=uow.now()))
+    uow.session.add(
+        ApiToken(user_id=user.id, name=name, token_hash=token_digest(token), created_at=uow.now())
+    )
     return token
 
 

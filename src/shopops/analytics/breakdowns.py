@@ -9,18 +9,18 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from shopops.analytics.metrics import A, L, O, T, Scope, _order_filter, ratio
+from shopops.analytics.metrics import ADS, LINES, ORDERS, TRAFFIC, Scope, order_filter, ratio
 from shopops.analytics.periods import Period
 from shopops.catalog.models import Category, Product, Sku
 from shopops.core.money import CENT, cents_to_yuan
 from shopops.inventory.models import StockBalance
 from shopops.stores.models import Store
 
-S = Store.__table__
-K = Sku.__table__
-P = Product.__table__
-C = Category.__table__
-B = StockBalance.__table__
+STORES = Store.__table__
+SKUS = Sku.__table__
+PRODUCTS = Product.__table__
+CATEGORIES = Category.__table__
+BALANCES = StockBalance.__table__
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,23 +48,47 @@ class ChannelRow:
         return None if not self.ad_spend else (self.gmv / self.ad_spend).quantize(CENT)
 
 
-def channel_breakdown(session: Session, scope: Scope, period: Period, by: str = "store"
-                      ) -> list[ChannelRow]:
+def channel_breakdown(
+    session: Session, scope: Scope, period: Period, by: str = "store"
+) -> list[ChannelRow]:
     """GMV, orders, buyers, UV, spend per store (or per platform), biggest first."""
-    key = S.c.code if by == "store" else S.c.platform
-    sales = dict_rows(session, select(
-        key, func.sum(O.c.goods_amount), func.count(), func.count(func.distinct(O.c.customer_id)),
-        func.sum(O.c.refund_amount),
-    ).select_from(O.join(S, S.c.id == O.c.store_id)).where(*_order_filter(scope, period))
-        .group_by(key))
-    traffic = dict_rows(session, _store_scoped(select(key, func.sum(T.c.uv)).select_from(
-        T.join(S, S.c.id == T.c.store_id)).where(T.c.day.between(period.start, period.end)),
-        T.c.store_id, scope).group_by(key))
-    spend = dict_rows(session, _store_scoped(select(key, func.sum(A.c.spend)).select_from(
-        A.join(S, S.c.id == A.c.store_id)).where(A.c.day.between(period.start, period.end)),
-        A.c.store_id, scope).group_by(key))
-    stores = session.execute(_store_scoped(select(S.c.code, S.c.name, S.c.platform), S.c.id,
-                                           scope)).all()
+    key = STORES.c.code if by == "store" else STORES.c.platform
+    sales = dict_rows(
+        session,
+        select(
+            key,
+            func.sum(ORDERS.c.goods_amount),
+            func.count(),
+            func.count(func.distinct(ORDERS.c.customer_id)),
+            func.sum(ORDERS.c.refund_amount),
+        )
+        .select_from(ORDERS.join(STORES, STORES.c.id == ORDERS.c.store_id))
+        .where(*order_filter(scope, period))
+        .group_by(key),
+    )
+    traffic = dict_rows(
+        session,
+        _store_scoped(
+            select(key, func.sum(TRAFFIC.c.uv))
+            .select_from(TRAFFIC.join(STORES, STORES.c.id == TRAFFIC.c.store_id))
+            .where(TRAFFIC.c.day.between(period.start, period.end)),
+            TRAFFIC.c.store_id,
+            scope,
+        ).group_by(key),
+    )
+    spend = dict_rows(
+        session,
+        _store_scoped(
+            select(key, func.sum(ADS.c.spend))
+            .select_from(ADS.join(STORES, STORES.c.id == ADS.c.store_id))
+            .where(ADS.c.day.between(period.start, period.end)),
+            ADS.c.store_id,
+            scope,
+        ).group_by(key),
+    )
+    stores = session.execute(
+        _store_scoped(select(STORES.c.code, STORES.c.name, STORES.c.platform), STORES.c.id, scope)
+    ).all()
     names: dict[str, tuple[str, str]] = {}
     for code, name, platform in stores:
         k = code if by == "store" else platform
@@ -72,10 +96,19 @@ def channel_breakdown(session: Session, scope: Scope, period: Period, by: str = 
     rows = []
     for k, (name, platform) in names.items():
         gmv, orders, buyers, refund = sales.get(k, (0, 0, 0, 0))
-        rows.append(ChannelRow(k, name, platform, cents_to_yuan(int(gmv or 0)), int(orders),
-                               int(buyers), int(traffic.get(k, (0,))[0] or 0),
-                               cents_to_yuan(int(spend.get(k, (0,))[0] or 0)),
-                               cents_to_yuan(int(refund or 0))))
+        rows.append(
+            ChannelRow(
+                k,
+                name,
+                platform,
+                cents_to_yuan(int(gmv or 0)),
+                int(orders),
+                int(buyers),
+                int(traffic.get(k, (0,))[0] or 0),
+                cents_to_yuan(int(spend.get(k, (0,))[0] or 0)),
+                cents_to_yuan(int(refund or 0)),
+            )
+        )
     return sorted(rows, key=lambda r: (-r.gmv, r.key))
 
 
@@ -113,27 +146,61 @@ class SkuRow:
 
 def sku_performance(session: Session, scope: Scope, period: Period) -> list[SkuRow]:
     """Every active SKU in scope with its sales, traffic and available stock in the period."""
-    sales = dict_rows(session, select(
-        L.c.sku_id, func.sum(L.c.quantity), func.sum(L.c.paid_amount),
-        func.count(func.distinct(O.c.id)),
-    ).select_from(O.join(L, L.c.order_id == O.c.id)).where(*_order_filter(scope, period))
-        .group_by(L.c.sku_id))
-    traffic = dict_rows(session, _store_scoped(
-        select(T.c.sku_id, func.sum(T.c.uv)).where(T.c.day.between(period.start, period.end)),
-        T.c.store_id, scope).group_by(T.c.sku_id))
-    stock = dict_rows(session, select(B.c.sku_id, func.sum(B.c.on_hand - B.c.reserved))
-                      .group_by(B.c.sku_id))
-    catalog = select(K.c.id, K.c.code, K.c.name, C.c.name).select_from(
-        K.join(P, P.c.id == K.c.product_id).join(C, C.c.id == P.c.category_id)
-    ).where(K.c.active.is_(True))
+    sales = dict_rows(
+        session,
+        select(
+            LINES.c.sku_id,
+            func.sum(LINES.c.quantity),
+            func.sum(LINES.c.paid_amount),
+            func.count(func.distinct(ORDERS.c.id)),
+        )
+        .select_from(ORDERS.join(LINES, LINES.c.order_id == ORDERS.c.id))
+        .where(*order_filter(scope, period))
+        .group_by(LINES.c.sku_id),
+    )
+    traffic = dict_rows(
+        session,
+        _store_scoped(
+            select(TRAFFIC.c.sku_id, func.sum(TRAFFIC.c.uv)).where(
+                TRAFFIC.c.day.between(period.start, period.end)
+            ),
+            TRAFFIC.c.store_id,
+            scope,
+        ).group_by(TRAFFIC.c.sku_id),
+    )
+    stock = dict_rows(
+        session,
+        select(BALANCES.c.sku_id, func.sum(BALANCES.c.on_hand - BALANCES.c.reserved)).group_by(
+            BALANCES.c.sku_id
+        ),
+    )
+    catalog = (
+        select(SKUS.c.id, SKUS.c.code, SKUS.c.name, CATEGORIES.c.name)
+        .select_from(
+            SKUS.join(PRODUCTS, PRODUCTS.c.id == SKUS.c.product_id).join(
+                CATEGORIES, CATEGORIES.c.id == PRODUCTS.c.category_id
+            )
+        )
+        .where(SKUS.c.active.is_(True))
+    )
     if scope.sku_ids is not None:
-        catalog = catalog.where(K.c.id.in_(scope.sku_ids))
+        catalog = catalog.where(SKUS.c.id.in_(scope.sku_ids))
     rows = []
     for sku_id, code, name, category in session.execute(catalog).all():
         units, gmv, orders = sales.get(sku_id, (0, 0, 0))
-        rows.append(SkuRow(code, name, category, int(units or 0), cents_to_yuan(int(gmv or 0)),
-                           int(orders or 0), int(traffic.get(sku_id, (0,))[0] or 0),
-                           int(stock.get(sku_id, (0,))[0] or 0), period.days))
+        rows.append(
+            SkuRow(
+                code,
+                name,
+                category,
+                int(units or 0),
+                cents_to_yuan(int(gmv or 0)),
+                int(orders or 0),
+                int(traffic.get(sku_id, (0,))[0] or 0),
+                int(stock.get(sku_id, (0,))[0] or 0),
+                period.days,
+            )
+        )
     return rows
 
 
@@ -143,7 +210,9 @@ def top_skus(rows: list[SkuRow], limit: int = 10) -> list[SkuRow]:
 
 def slow_skus(rows: list[SkuRow], limit: int = 10, cover_days: int = 60) -> list[SkuRow]:
     """滞销: in stock and selling too slowly — no sales, or more than `cover_days` of cover."""
+
     def cover(r: SkuRow) -> Decimal:
         return r.days_of_cover if r.days_of_cover is not None else Decimal("Infinity")
+
     slow = [r for r in rows if r.available > 0 and cover(r) > cover_days]
     return sorted(slow, key=lambda r: (-cover(r), r.units, r.sku))[:limit]

@@ -35,10 +35,10 @@ from shopops.orders.models import Order, OrderLine
 RATE = Decimal("0.0001")
 REPURCHASE_WINDOW_DAYS = 30
 
-O = Order.__table__
-L = OrderLine.__table__
-T = TrafficDaily.__table__
-A = AdSpendDaily.__table__
+ORDERS = Order.__table__
+LINES = OrderLine.__table__
+TRAFFIC = TrafficDaily.__table__
+ADS = AdSpendDaily.__table__
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,8 +104,20 @@ class Kpis:
 
 
 METRICS: tuple[str, ...] = (
-    "gmv", "net_gmv", "paid_orders", "buyers", "new_buyers", "returning_buyers", "uv", "pv",
-    "conversion_rate", "aov", "refund_rate", "repurchase_rate_30d", "ad_spend", "roi",
+    "gmv",
+    "net_gmv",
+    "paid_orders",
+    "buyers",
+    "new_buyers",
+    "returning_buyers",
+    "uv",
+    "pv",
+    "conversion_rate",
+    "aov",
+    "refund_rate",
+    "repurchase_rate_30d",
+    "ad_spend",
+    "roi",
 )
 AMOUNT_METRICS = frozenset({"gmv", "net_gmv", "aov", "ad_spend"})
 RATE_METRICS = frozenset({"conversion_rate", "refund_rate", "repurchase_rate_30d"})
@@ -121,47 +133,54 @@ def _in_period(column: Any, period: Period) -> Any:
     return column.between(period.start, period.end)
 
 
-def _order_filter(scope: Scope, period: Period) -> list[Any]:
-    conditions = [_in_period(O.c.paid_date, period)]
+def order_filter(scope: Scope, period: Period) -> list[Any]:
+    conditions = [_in_period(ORDERS.c.paid_date, period)]
     if scope.store_ids is not None:
-        conditions.append(O.c.store_id.in_(scope.store_ids))
+        conditions.append(ORDERS.c.store_id.in_(scope.store_ids))
     return conditions
 
 
 def _sales_query(scope: Scope, period: Period) -> Select[Any]:
     """GMV, refunds, orders and buyers — from orders, or from lines for a SKU scope."""
-    where = _order_filter(scope, period)
+    where = order_filter(scope, period)
     if not scope.by_lines:
         return select(
-            func.coalesce(func.sum(O.c.goods_amount), 0),
-            func.coalesce(func.sum(O.c.refund_amount), 0),
+            func.coalesce(func.sum(ORDERS.c.goods_amount), 0),
+            func.coalesce(func.sum(ORDERS.c.refund_amount), 0),
             func.count(),
-            func.count(case((O.c.refund_amount > 0, 1))),
-            func.count(func.distinct(O.c.customer_id)),
+            func.count(case((ORDERS.c.refund_amount > 0, 1))),
+            func.count(func.distinct(ORDERS.c.customer_id)),
         ).where(*where)
     assert scope.sku_ids is not None
-    return select(
-        func.coalesce(func.sum(L.c.paid_amount), 0),
-        func.coalesce(func.sum(L.c.refund_amount), 0),
-        func.count(func.distinct(O.c.id)),
-        func.count(func.distinct(case((L.c.refund_amount > 0, O.c.id)))),
-        func.count(func.distinct(O.c.customer_id)),
-    ).select_from(O.join(L, L.c.order_id == O.c.id)).where(*where, L.c.sku_id.in_(scope.sku_ids))
+    return (
+        select(
+            func.coalesce(func.sum(LINES.c.paid_amount), 0),
+            func.coalesce(func.sum(LINES.c.refund_amount), 0),
+            func.count(func.distinct(ORDERS.c.id)),
+            func.count(func.distinct(case((LINES.c.refund_amount > 0, ORDERS.c.id)))),
+            func.count(func.distinct(ORDERS.c.customer_id)),
+        )
+        .select_from(ORDERS.join(LINES, LINES.c.order_id == ORDERS.c.id))
+        .where(*where, LINES.c.sku_id.in_(scope.sku_ids))
+    )
 
 
 def _buyer_orders(scope: Scope, period: Period) -> Select[Any]:
     """The scope's paid orders in the period (for the buyer-based metrics)."""
-    query = select(O.c.id, O.c.customer_id, O.c.paid_at).where(*_order_filter(scope, period))
+    query = select(ORDERS.c.id, ORDERS.c.customer_id, ORDERS.c.paid_at).where(
+        *order_filter(scope, period)
+    )
     if scope.by_lines:
         assert scope.sku_ids is not None
-        query = query.where(exists().where(L.c.order_id == O.c.id,
-                                           L.c.sku_id.in_(scope.sku_ids)))
+        query = query.where(
+            exists().where(LINES.c.order_id == ORDERS.c.id, LINES.c.sku_id.in_(scope.sku_ids))
+        )
     return query
 
 
 def _earlier_order(scope: Scope, current: Any, *, since: Any) -> Any:
     """EXISTS an earlier paid order of the same customer in the store scope."""
-    prior = aliased(O, name="prior")
+    prior = aliased(ORDERS, name="prior")
     conditions = [prior.c.customer_id == current.c.customer_id, since(prior, current)]
     if scope.store_ids is not None:
         conditions.append(prior.c.store_id.in_(scope.store_ids))
@@ -171,8 +190,11 @@ def _earlier_order(scope: Scope, current: Any, *, since: Any) -> Any:
 def _buyer_mix_query(scope: Scope, period: Period) -> Select[Any]:
     current = _buyer_orders(scope, period).subquery("cur")
     window_start = days_before(current.c.paid_at, REPURCHASE_WINDOW_DAYS)
-    repeat = _earlier_order(scope, current, since=lambda p, c: and_(
-        p.c.paid_at < c.c.paid_at, p.c.paid_at >= window_start))
+    repeat = _earlier_order(
+        scope,
+        current,
+        since=lambda p, c: and_(p.c.paid_at < c.c.paid_at, p.c.paid_at >= window_start),
+    )
     returning = _earlier_order(scope, current, since=lambda p, c: p.c.paid_date < period.start)
     return select(
         func.count(func.distinct(case((repeat, current.c.customer_id)))),
@@ -181,19 +203,21 @@ def _buyer_mix_query(scope: Scope, period: Period) -> Select[Any]:
 
 
 def _traffic_query(scope: Scope, period: Period) -> Select[Any]:
-    query = select(func.coalesce(func.sum(T.c.uv), 0), func.coalesce(func.sum(T.c.pv), 0))
-    query = query.where(_in_period(T.c.day, period))
+    query = select(
+        func.coalesce(func.sum(TRAFFIC.c.uv), 0), func.coalesce(func.sum(TRAFFIC.c.pv), 0)
+    )
+    query = query.where(_in_period(TRAFFIC.c.day, period))
     if scope.store_ids is not None:
-        query = query.where(T.c.store_id.in_(scope.store_ids))
+        query = query.where(TRAFFIC.c.store_id.in_(scope.store_ids))
     if scope.sku_ids is not None:
-        query = query.where(T.c.sku_id.in_(scope.sku_ids))
+        query = query.where(TRAFFIC.c.sku_id.in_(scope.sku_ids))
     return query
 
 
 def _ad_spend_query(scope: Scope, period: Period) -> Select[Any]:
-    query = select(func.coalesce(func.sum(A.c.spend), 0)).where(_in_period(A.c.day, period))
+    query = select(func.coalesce(func.sum(ADS.c.spend), 0)).where(_in_period(ADS.c.day, period))
     if scope.store_ids is not None:
-        query = query.where(A.c.store_id.in_(scope.store_ids))
+        query = query.where(ADS.c.store_id.in_(scope.store_ids))
     return query
 
 
@@ -202,46 +226,68 @@ def compute_kpis(session: Session, scope: Scope, period: Period) -> Kpis:
     gmv, refund, orders, refunded, buyers = session.execute(_sales_query(scope, period)).one()
     repeat, returning = session.execute(_buyer_mix_query(scope, period)).one()
     uv, pv = session.execute(_traffic_query(scope, period)).one()
-    spend = (None if scope.by_lines
-             else cents_to_yuan(int(session.execute(_ad_spend_query(scope, period)).scalar_one())))
-    return Kpis(period=period, gmv=cents_to_yuan(int(gmv)), refund_amount=cents_to_yuan(int(refund)),
-                paid_orders=int(orders), refunded_orders=int(refunded), buyers=int(buyers),
-                new_buyers=int(buyers) - int(returning), repeat_buyers_30d=int(repeat),
-                uv=int(uv), pv=int(pv), ad_spend=spend)
+    spend = (
+        None
+        if scope.by_lines
+        else cents_to_yuan(int(session.execute(_ad_spend_query(scope, period)).scalar_one()))
+    )
+    return Kpis(
+        period=period,
+        gmv=cents_to_yuan(int(gmv)),
+        refund_amount=cents_to_yuan(int(refund)),
+        paid_orders=int(orders),
+        refunded_orders=int(refunded),
+        buyers=int(buyers),
+        new_buyers=int(buyers) - int(returning),
+        repeat_buyers_30d=int(repeat),
+        uv=int(uv),
+        pv=int(pv),
+        ad_spend=spend,
+    )
 
 
-def relative_change(current: Decimal | int | None, previous: Decimal | int | None
-                    ) -> Decimal | None:
+def relative_change(
+    current: Decimal | int | None, previous: Decimal | int | None
+) -> Decimal | None:
     """(current − previous) ÷ previous; None when there is no base to compare with."""
     if current is None or previous is None or not previous:
         return None
     return ((Decimal(current) - Decimal(previous)) / Decimal(previous)).quantize(RATE)
 
 
-def daily_sales(session: Session, scope: Scope, start: date, end: date
-                ) -> dict[date, tuple[Decimal, int]]:
+def daily_sales(
+    session: Session, scope: Scope, start: date, end: date
+) -> dict[date, tuple[Decimal, int]]:
     """GMV and paid orders per business day (for trends)."""
     period = Period("custom", start, end)
     if scope.by_lines:
         assert scope.sku_ids is not None
-        query = (select(O.c.paid_date, func.sum(L.c.paid_amount), func.count(func.distinct(O.c.id)))
-                 .select_from(O.join(L, L.c.order_id == O.c.id))
-                 .where(*_order_filter(scope, period), L.c.sku_id.in_(scope.sku_ids)))
+        query = (
+            select(
+                ORDERS.c.paid_date,
+                func.sum(LINES.c.paid_amount),
+                func.count(func.distinct(ORDERS.c.id)),
+            )
+            .select_from(ORDERS.join(LINES, LINES.c.order_id == ORDERS.c.id))
+            .where(*order_filter(scope, period), LINES.c.sku_id.in_(scope.sku_ids))
+        )
     else:
-        query = select(O.c.paid_date, func.sum(O.c.goods_amount), func.count()).where(
-            *_order_filter(scope, period))
-    rows = session.execute(query.group_by(O.c.paid_date)).all()
+        query = select(ORDERS.c.paid_date, func.sum(ORDERS.c.goods_amount), func.count()).where(
+            *order_filter(scope, period)
+        )
+    rows = session.execute(query.group_by(ORDERS.c.paid_date)).all()
     return {_as_date(d): (cents_to_yuan(int(g)), int(n)) for d, g, n in rows}
 
 
 def daily_traffic(session: Session, scope: Scope, start: date, end: date) -> dict[date, int]:
-    query = select(T.c.day, func.sum(T.c.uv)).where(_in_period(T.c.day,
-                                                               Period("custom", start, end)))
+    query = select(TRAFFIC.c.day, func.sum(TRAFFIC.c.uv)).where(
+        _in_period(TRAFFIC.c.day, Period("custom", start, end))
+    )
     if scope.store_ids is not None:
-        query = query.where(T.c.store_id.in_(scope.store_ids))
+        query = query.where(TRAFFIC.c.store_id.in_(scope.store_ids))
     if scope.sku_ids is not None:
-        query = query.where(T.c.sku_id.in_(scope.sku_ids))
-    return {_as_date(d): int(uv) for d, uv in session.execute(query.group_by(T.c.day)).all()}
+        query = query.where(TRAFFIC.c.sku_id.in_(scope.sku_ids))
+    return {_as_date(d): int(uv) for d, uv in session.execute(query.group_by(TRAFFIC.c.day)).all()}
 
 
 def _as_date(value: Any) -> date:

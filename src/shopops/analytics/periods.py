@@ -44,8 +44,9 @@ def parse_date(value: str | date | None, *, field: str = "date") -> date:
     try:
         return date.fromisoformat(value.strip())
     except ValueError:
-        raise InvalidDate(f"{field}: {value!r} is not a date (expected YYYY-MM-DD)",
-                          field=field) from None
+        raise InvalidDate(
+            f"{field}: {value!r} is not a date (expected YYYY-MM-DD)", field=field
+        ) from None
 
 
 def parse_granularity(value: str | None, *, field: str = "period") -> Granularity:

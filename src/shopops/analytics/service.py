@@ -52,8 +52,12 @@ class Filters:
     sku: str | None = None
 
     def as_json(self) -> dict[str, str | None]:
-        return {"store": self.store, "platform": self.platform, "category": self.category,
-                "sku": self.sku}
+        return {
+            "store": self.store,
+            "platform": self.platform,
+            "category": self.category,
+            "sku": self.sku,
+        }
 
 
 def resolve_scope(uow: UnitOfWork, filters: Filters) -> Scope:
@@ -64,8 +68,10 @@ def resolve_scope(uow: UnitOfWork, filters: Filters) -> Scope:
         store_ids = (get_store(uow, filters.store).id,)
     if filters.platform:
         if filters.platform not in PLATFORMS:
-            raise ValidationError(f"platform {filters.platform!r} is not one of "
-                                  f"{', '.join(PLATFORMS)}", field="platform")
+            raise ValidationError(
+                f"platform {filters.platform!r} is not one of {', '.join(PLATFORMS)}",
+                field="platform",
+            )
         ids = tuple(session.scalars(select(Store.id).where(Store.platform == filters.platform)))
         store_ids = ids if store_ids is None else tuple(set(store_ids) & set(ids))
     sku_ids: tuple[int, ...] | None = None
@@ -73,8 +79,13 @@ def resolve_scope(uow: UnitOfWork, filters: Filters) -> Scope:
         category_id = session.scalar(select(Category.id).where(Category.code == filters.category))
         if category_id is None:
             raise NotFound(f"unknown category {filters.category!r}", field="category")
-        sku_ids = tuple(session.scalars(select(Sku.id).join(Product).where(
-            Product.category_id.in_(_category_tree(uow, category_id)))))
+        sku_ids = tuple(
+            session.scalars(
+                select(Sku.id)
+                .join(Product)
+                .where(Product.category_id.in_(_category_tree(uow, category_id)))
+            )
+        )
     if filters.sku:
         sku_id = session.scalar(select(Sku.id).where(Sku.code == filters.sku))
         if sku_id is None:
@@ -96,8 +107,12 @@ def _category_tree(uow: UnitOfWork, root: int) -> set[int]:
 
 def load_standards(uow: UnitOfWork) -> dict[str, Standard]:
     overrides = {
-        row.metric: Standard(row.metric, row.target, row.direction,  # type: ignore[arg-type]
-                             row.applies_to)  # type: ignore[arg-type]
+        row.metric: Standard(
+            row.metric,
+            row.target,
+            row.direction,  # type: ignore[arg-type]
+            row.applies_to,
+        )  # type: ignore[arg-type]
         for row in uow.session.scalars(select(MetricStandard))
     }
     return merge_overrides(overrides)
@@ -143,35 +158,55 @@ def kpi_report(uow: UnitOfWork, period: Period, filters: Filters = Filters()) ->
     standards = load_standards(uow)
     pop_change, yoy_change = _changes(current, pop), _changes(current, yoy)
     report: dict[str, Any] = {
-        "period": period.granularity, "label": period.label,
-        "start": period.start.isoformat(), "end": period.end.isoformat(),
-        **filters.as_json(), "currency": "CNY",
+        "period": period.granularity,
+        "label": period.label,
+        "start": period.start.isoformat(),
+        "end": period.end.isoformat(),
+        **filters.as_json(),
+        "currency": "CNY",
         **_values(current),
         "refund_amount": f"{current.refund_amount:.2f}",
         "has_data": bool(current.paid_orders or current.uv),
-        "pop": _comparison(pop, pop_change), "yoy": _comparison(yoy, yoy_change),
+        "pop": _comparison(pop, pop_change),
+        "yoy": _comparison(yoy, yoy_change),
         "standards": _judgements(standards, current, pop_change, yoy_change),
     }
     return report
 
 
 def _comparison(base: Kpis, change: dict[str, str | None]) -> dict[str, Any]:
-    return {"start": base.period.start.isoformat(), "end": base.period.end.isoformat(),
-            "values": _values(base), "change": change}
+    return {
+        "start": base.period.start.isoformat(),
+        "end": base.period.end.isoformat(),
+        "values": _values(base),
+        "change": change,
+    }
 
 
-def _judgements(standards: dict[str, Standard], current: Kpis, pop: dict[str, str | None],
-                yoy: dict[str, str | None]) -> dict[str, Any]:
+def _judgements(
+    standards: dict[str, Standard],
+    current: Kpis,
+    pop: dict[str, str | None],
+    yoy: dict[str, str | None],
+) -> dict[str, Any]:
     out = {}
     for metric, std in standards.items():
         value = current.value(metric)
         changes = {"pop": pop.get(metric), "yoy": yoy.get(metric), "value": None}
         change = changes[std.applies_to]
-        on_track = judge(std, None if value is None else Decimal(value),
-                         None if change is None else Decimal(change))
-        out[metric] = {"target": str(std.target), "direction": std.direction,
-                       "applies_to": std.applies_to, "on_track": on_track,
-                       "note_zh": std.note_zh, "note_en": std.note_en}
+        on_track = judge(
+            std,
+            None if value is None else Decimal(value),
+            None if change is None else Decimal(change),
+        )
+        out[metric] = {
+            "target": str(std.target),
+            "direction": std.direction,
+            "applies_to": std.applies_to,
+            "on_track": on_track,
+            "note_zh": std.note_zh,
+            "note_en": std.note_en,
+        }
     return out
 
 
@@ -185,8 +220,9 @@ class Cockpit:
     slow_skus: list[breakdowns.SkuRow] = field(default_factory=list)
 
 
-def trend(uow: UnitOfWork, scope: Scope, start: date, end: date, granularity: Granularity
-          ) -> list[dict[str, Any]]:
+def trend(
+    uow: UnitOfWork, scope: Scope, start: date, end: date, granularity: Granularity
+) -> list[dict[str, Any]]:
     """GMV, paid orders and UV per bucket (day / week / month), every bucket present."""
     sales = daily_sales(uow.session, scope, start, end)
     traffic = daily_traffic(uow.session, scope, start, end)
@@ -199,13 +235,22 @@ def trend(uow: UnitOfWork, scope: Scope, start: date, end: date, granularity: Gr
         bucket[1] += orders
         bucket[2] += traffic.get(day, 0)
         day += timedelta(days=1)
-    return [{"bucket": b.isoformat(), "gmv": f"{g:.2f}", "paid_orders": n, "uv": uv}
-            for b, (g, n, uv) in sorted(buckets.items())]
+    return [
+        {"bucket": b.isoformat(), "gmv": f"{g:.2f}", "paid_orders": n, "uv": uv}
+        for b, (g, n, uv) in sorted(buckets.items())
+    ]
 
 
-def cockpit(uow: UnitOfWork, period: Period, filters: Filters = Filters(), *,
-            trend_granularity: Granularity = "day", trend_days: int = 365,
-            breakdown_by: str = "store", top: int = 10) -> Cockpit:
+def cockpit(
+    uow: UnitOfWork,
+    period: Period,
+    filters: Filters = Filters(),
+    *,
+    trend_granularity: Granularity = "day",
+    trend_days: int = 365,
+    breakdown_by: str = "store",
+    top: int = 10,
+) -> Cockpit:
     """运营驾驶舱: KPI cards + trend + channel breakdown + top and slow SKUs."""
     if breakdown_by not in {"store", "platform"}:
         raise ValidationError("breakdown must be store or platform", field="breakdown")
@@ -214,8 +259,10 @@ def cockpit(uow: UnitOfWork, period: Period, filters: Filters = Filters(), *,
     trend_start = period.end - timedelta(days=trend_days - 1)
     skus = breakdowns.sku_performance(uow.session, scope, period)
     return Cockpit(
-        report=report, trend_granularity=trend_granularity,
+        report=report,
+        trend_granularity=trend_granularity,
         trend=trend(uow, scope, trend_start, period.end, trend_granularity),
         breakdown=breakdowns.channel_breakdown(uow.session, scope, period, breakdown_by),
-        top_skus=breakdowns.top_skus(skus, top), slow_skus=breakdowns.slow_skus(skus, top),
+        top_skus=breakdowns.top_skus(skus, top),
+        slow_skus=breakdowns.slow_skus(skus, top),
     )

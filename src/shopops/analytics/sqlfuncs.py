@@ -9,7 +9,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement, FunctionElement
 
 
-class days_before(FunctionElement[Any]):  # noqa: N801 — reads like SQL
+class days_before(FunctionElement[Any]):
     """`timestamp − N days`, keeping each dialect's stored timestamp format."""
 
     type = DateTime()
@@ -23,11 +23,11 @@ class days_before(FunctionElement[Any]):  # noqa: N801 — reads like SQL
 @compiles(days_before, "sqlite")
 def _days_before_sqlite(element: days_before, compiler: Any, **kw: Any) -> str:
     # stored as 'YYYY-MM-DD HH:MM:SS.ffffff'; keep the same text shape for comparison
-    column = compiler.process(list(element.clauses)[0], **kw)
+    column = compiler.process(next(iter(element.clauses)), **kw)
     return f"strftime('%Y-%m-%d %H:%M:%f000', {column}, '-{element.days} days')"
 
 
 @compiles(days_before)
 def _days_before_default(element: days_before, compiler: Any, **kw: Any) -> str:
-    column = compiler.process(list(element.clauses)[0], **kw)
+    column = compiler.process(next(iter(element.clauses)), **kw)
     return f"({column} - INTERVAL '{element.days} days')"

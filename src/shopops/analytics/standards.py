@@ -22,15 +22,28 @@ class Standard:
 
 
 DEFAULT_STANDARDS: tuple[Standard, ...] = (
-    Standard("conversion_rate", Decimal("0.03"), "min", "value",
-             "行业参考 3–5%", "industry 3–5%"),
+    Standard("conversion_rate", Decimal("0.03"), "min", "value", "行业参考 3–5%", "industry 3–5%"),
     Standard("uv", Decimal("0.05"), "min", "pop", "访客环比 ≥ +5%", "UV period-on-period ≥ +5%"),
-    Standard("gmv", Decimal("0.10"), "min", "pop", "成交额环比 ≥ +10%", "GMV period-on-period ≥ +10%"),
-    Standard("repurchase_rate_30d", Decimal("0.20"), "min", "value",
-             "30天复购率 ≥ 20%", "30-day repurchase ≥ 20%"),
+    Standard(
+        "gmv", Decimal("0.10"), "min", "pop", "成交额环比 ≥ +10%", "GMV period-on-period ≥ +10%"
+    ),
+    Standard(
+        "repurchase_rate_30d",
+        Decimal("0.20"),
+        "min",
+        "value",
+        "30天复购率 ≥ 20%",
+        "30-day repurchase ≥ 20%",
+    ),
     Standard("roi", Decimal("3"), "min", "value", "投产比 ≥ 3:1", "ROI ≥ 3:1"),
-    Standard("refund_rate", Decimal("0.038"), "max", "value",
-             "行业参考 1.8%，超出 2 个百分点预警", "industry 1.8%; alert above +2 pts"),
+    Standard(
+        "refund_rate",
+        Decimal("0.038"),
+        "max",
+        "value",
+        "行业参考 1.8%，超出 2 个百分点预警",
+        "industry 1.8%; alert above +2 pts",
+    ),
 )
 
 

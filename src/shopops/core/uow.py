@@ -14,8 +14,13 @@ from shopops.core.clock import Clock, SystemClock
 
 
 class UnitOfWork:
-    def __init__(self, session_factory: sessionmaker[Session], clock: Clock | None = None,
-                 *, write: bool = True) -> None:
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        clock: Clock | None = None,
+        *,
+        write: bool = True,
+    ) -> None:
         self._factory = session_factory
         self.clock: Clock = clock or SystemClock()
         self.write = write
@@ -34,8 +39,12 @@ class UnitOfWork:
         self._session.connection(execution_options={"shopops_write": self.write})
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         session = self.session
         try:
             if exc_type is None and self.write:
@@ -52,13 +61,29 @@ class UnitOfWork:
     def now(self) -> datetime:
         return self.clock.now()
 
-    def record(self, kind: str, *, entity: str, entity_id: int, store_id: int | None = None,
-               occurred_at: datetime | None = None, **data: Any) -> None:
+    def record(
+        self,
+        kind: str,
+        *,
+        entity: str,
+        entity_id: int,
+        store_id: int | None = None,
+        occurred_at: datetime | None = None,
+        **data: Any,
+    ) -> None:
         """Append a fact in this transaction (it commits or rolls back with the change)."""
         from shopops.db.facts import Fact
 
-        self.session.add(Fact(kind=kind, entity=entity, entity_id=entity_id, store_id=store_id,
-                              occurred_at=occurred_at or self.now(), data=data))
+        self.session.add(
+            Fact(
+                kind=kind,
+                entity=entity,
+                entity_id=entity_id,
+                store_id=store_id,
+                occurred_at=occurred_at or self.now(),
+                data=data,
+            )
+        )
 
     def after_commit(self, callback: Callable[[], None]) -> None:
         self._after_commit.append(callback)

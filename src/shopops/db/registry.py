@@ -11,5 +11,15 @@ from shopops.marketing import models as marketing_models
 from shopops.orders import models as orders_models
 from shopops.stores import models as stores_models
 
-__all__ = ["Base", "accounts_models", "analytics_models", "catalog_models", "customers_models",
-           "facts", "inventory_models", "marketing_models", "orders_models", "stores_models"]
+__all__ = [
+    "Base",
+    "accounts_models",
+    "analytics_models",
+    "catalog_models",
+    "customers_models",
+    "facts",
+    "inventory_models",
+    "marketing_models",
+    "orders_models",
+    "stores_models",
+]

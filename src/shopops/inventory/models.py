@@ -8,8 +8,16 @@ from sqlalchemy.orm import Mapped, mapped_column
 from shopops.db.base import Base
 from shopops.db.types import BigId, UtcDateTime
 
-MOVE_KINDS = ("receipt", "reservation", "release", "shipment", "return", "adjustment",
-              "transfer_out", "transfer_in")
+MOVE_KINDS = (
+    "receipt",
+    "reservation",
+    "release",
+    "shipment",
+    "return",
+    "adjustment",
+    "transfer_out",
+    "transfer_in",
+)
 
 
 class Warehouse(Base):

@@ -18,8 +18,9 @@ class TrafficDaily(Base):
     __tablename__ = "traffic_daily"
     __table_args__ = (
         CheckConstraint(f"source IN {TRAFFIC_SOURCES!r}", name="source_known"),
-        CheckConstraint("uv >= 0 AND pv >= uv AND add_to_cart >= 0 AND favourites >= 0",
-                        name="counts_sane"),
+        CheckConstraint(
+            "uv >= 0 AND pv >= uv AND add_to_cart >= 0 AND favourites >= 0", name="counts_sane"
+        ),
         Index("ix_traffic_day_store", "day", "store_id", "uv", "pv"),
     )
 

@@ -9,8 +9,18 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from shopops.db.base import Base
 from shopops.db.types import BigId, Cents, UtcDateTime
 
-ORDER_STATUSES = ("created", "paid", "allocated", "shipped", "delivered", "completed",
-                  "cancelled", "closed", "refunding", "refunded")
+ORDER_STATUSES = (
+    "created",
+    "paid",
+    "allocated",
+    "shipped",
+    "delivered",
+    "completed",
+    "cancelled",
+    "closed",
+    "refunding",
+    "refunded",
+)
 
 
 class Order(Base):
@@ -21,12 +31,20 @@ class Order(Base):
     __table_args__ = (
         UniqueConstraint("store_id", "channel_order_no", name="uq_orders_store_channel_no"),
         CheckConstraint(f"status IN {ORDER_STATUSES!r}", name="status_known"),
-        CheckConstraint("paid_amount >= 0 AND refund_amount >= 0 AND shipping_fee >= 0",
-                        name="amounts_not_negative"),
+        CheckConstraint(
+            "paid_amount >= 0 AND refund_amount >= 0 AND shipping_fee >= 0",
+            name="amounts_not_negative",
+        ),
         CheckConstraint("refund_amount <= paid_amount", name="refund_within_paid"),
         # the cockpit's hot path: one index serves every day/store aggregate (covering)
-        Index("ix_orders_paid_day_store", "paid_date", "store_id", "goods_amount",
-              "refund_amount", "customer_id"),
+        Index(
+            "ix_orders_paid_day_store",
+            "paid_date",
+            "store_id",
+            "goods_amount",
+            "refund_amount",
+            "customer_id",
+        ),
         Index("ix_orders_customer_paid", "customer_id", "paid_at"),
     )
 
@@ -51,8 +69,9 @@ class Order(Base):
     cancelled_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     refunded_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
-    lines: Mapped[list[OrderLine]] = relationship(back_populates="order",
-                                                  cascade="all, delete-orphan")
+    lines: Mapped[list[OrderLine]] = relationship(
+        back_populates="order", cascade="all, delete-orphan"
+    )
 
 
 class OrderLine(Base):

@@ -18,8 +18,9 @@ class Store(Base):
     __tablename__ = "stores"
     __table_args__ = (
         CheckConstraint(f"platform IN {PLATFORMS!r}", name="platform_known"),
-        CheckConstraint("commission_rate >= 0 AND commission_rate <= 1000000",
-                        name="commission_fraction"),
+        CheckConstraint(
+            "commission_rate >= 0 AND commission_rate <= 1000000", name="commission_fraction"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -14,10 +14,22 @@ from shopops.core.uow import UnitOfWork
 from shopops.stores.models import PLATFORMS, Store
 
 # 平台默认佣金 (SPEC §4 table; the midpoint of each platform's range) — a default only.
-DEFAULT_COMMISSION = {"tmall": Decimal("0.05"), "taobao": Decimal("0.02"), "jd": Decimal("0.05"),
-                      "pdd": Decimal("0.006"), "douyin": Decimal("0.05"), "own": Decimal("0")}
-PLATFORM_NAMES = {"tmall": "天猫", "taobao": "淘宝", "jd": "京东", "pdd": "拼多多",
-                  "douyin": "抖音", "own": "自营商城"}
+DEFAULT_COMMISSION = {
+    "tmall": Decimal("0.05"),
+    "taobao": Decimal("0.02"),
+    "jd": Decimal("0.05"),
+    "pdd": Decimal("0.006"),
+    "douyin": Decimal("0.05"),
+    "own": Decimal("0"),
+}
+PLATFORM_NAMES = {
+    "tmall": "天猫",
+    "taobao": "淘宝",
+    "jd": "京东",
+    "pdd": "拼多多",
+    "douyin": "抖音",
+    "own": "自营商城",
+}
 
 
 @dataclass(frozen=True)
@@ -30,45 +42,76 @@ class StoreView:
     commission_rate: Decimal
 
     def as_json(self) -> dict[str, str | int]:
-        return {"id": self.id, "code": self.code, "platform": self.platform, "name": self.name,
-                "timezone": self.timezone, "commission_rate": str(self.commission_rate)}
+        return {
+            "id": self.id,
+            "code": self.code,
+            "platform": self.platform,
+            "name": self.name,
+            "timezone": self.timezone,
+            "commission_rate": str(self.commission_rate),
+        }
 
 
 def _view(store: Store) -> StoreView:
-    return StoreView(store.id, store.code, store.platform, store.name, store.timezone,
-                     store.commission_rate)
+    return StoreView(
+        store.id, store.code, store.platform, store.name, store.timezone, store.commission_rate
+    )
 
 
-def validate_store_fields(code: str, platform: str, timezone: str,
-                          commission: Decimal) -> None:
+def validate_store_fields(code: str, platform: str, timezone: str, commission: Decimal) -> None:
     if not code or not code.replace("-", "").replace("_", "").isalnum() or len(code) > 32:
-        raise ValidationError(f"store code {code!r} must be 1–32 letters, digits, - or _",
-                              field="code")
+        raise ValidationError(
+            f"store code {code!r} must be 1–32 letters, digits, - or _", field="code"
+        )
     if platform not in PLATFORMS:
-        raise ValidationError(f"platform {platform!r} is not one of {', '.join(PLATFORMS)}",
-                              field="platform")
+        raise ValidationError(
+            f"platform {platform!r} is not one of {', '.join(PLATFORMS)}", field="platform"
+        )
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
         raise ValidationError(f"unknown time zone {timezone!r}", field="timezone") from None
     if not Decimal(0) <= commission < Decimal(1):
-        raise ValidationError(f"commission {commission} must be a fraction in [0, 1)",
-                              field="commission")
+        raise ValidationError(
+            f"commission {commission} must be a fraction in [0, 1)", field="commission"
+        )
 
 
-def add_store(uow: UnitOfWork, code: str, platform: str, *, name: str | None = None,
-              timezone: str = "Asia/Shanghai", commission: object | None = None) -> StoreView:
-    rate = (DEFAULT_COMMISSION.get(platform, Decimal(0)) if commission is None
-            else to_decimal(commission, field="commission"))
+def add_store(
+    uow: UnitOfWork,
+    code: str,
+    platform: str,
+    *,
+    name: str | None = None,
+    timezone: str = "Asia/Shanghai",
+    commission: object | None = None,
+) -> StoreView:
+    rate = (
+        DEFAULT_COMMISSION.get(platform, Decimal(0))
+        if commission is None
+        else to_decimal(commission, field="commission")
+    )
     validate_store_fields(code, platform, timezone, rate)
     if uow.session.scalar(select(Store.id).where(Store.code == code)):
         raise StoreExists(f"store {code!r} already exists", field="code")
-    store = Store(code=code, platform=platform, name=name or f"{PLATFORM_NAMES[platform]} {code}",
-                  timezone=timezone, commission_rate=rate, created_at=uow.now())
+    store = Store(
+        code=code,
+        platform=platform,
+        name=name or f"{PLATFORM_NAMES[platform]} {code}",
+        timezone=timezone,
+        commission_rate=rate,
+        created_at=uow.now(),
+    )
     uow.session.add(store)
     uow.session.flush()
-    uow.record("store.added", entity="store", entity_id=store.id, store_id=store.id,
-               code=code, platform=platform)
+    uow.record(
+        "store.added",
+        entity="store",
+        entity_id=store.id,
+        store_id=store.id,
+        code=code,
+        platform=platform,
+    )
     return _view(store)
 
 

@@ -18,16 +18,23 @@ def create_app(shopops_app: App | None = None) -> FastAPI:
     """Build the web app around one composition root (tests pass their own)."""
     core = shopops_app or get_app()
     api = FastAPI(
-        title="ShopOps API", version=__version__,
+        title="ShopOps API",
+        version=__version__,
         description="ShopOps 电商运营系统 — JSON API. Authenticate with "
-                    "`Authorization: Bearer <token>` (`shopops tokens create --user U`).",
-        docs_url="/api/docs", redoc_url=None, openapi_url="/api/v1/openapi.json",
+        "`Authorization: Bearer <token>` (`shopops tokens create --user U`).",
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/api/v1/openapi.json",
     )
     api.state.shopops = core
     install_error_handlers(api)
     # console sessions are signed; without SHOPOPS_SECRET_KEY a restart logs everyone out
-    api.add_middleware(SessionMiddleware, secret_key=core.settings.secret_key
-                       or secrets.token_urlsafe(32), same_site="lax", session_cookie="shopops")
+    api.add_middleware(
+        SessionMiddleware,
+        secret_key=core.settings.secret_key or secrets.token_urlsafe(32),
+        same_site="lax",
+        session_cookie="shopops",
+    )
 
     api.include_router(api_router, prefix="/api/v1")
     mount_console(api)

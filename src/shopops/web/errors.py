@@ -14,10 +14,16 @@ from shopops.core.errors import ShopOpsError
 PROBLEM = "application/problem+json"
 
 
-def problem(status: int, code: str, detail: str, field: str | None = None,
-            **extra: Any) -> JSONResponse:
-    body: dict[str, Any] = {"type": f"https://shopops.dev/problems/{code}", "title": code,
-                            "status": status, "code": code, "detail": detail}
+def problem(
+    status: int, code: str, detail: str, field: str | None = None, **extra: Any
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": f"https://shopops.dev/problems/{code}",
+        "title": code,
+        "status": status,
+        "code": code,
+        "detail": detail,
+    }
     if field:
         body["field"] = field
     body.update(extra)
@@ -35,18 +41,30 @@ def install_error_handlers(app: FastAPI) -> None:
         loc = [str(p) for p in first.get("loc", ()) if p not in ("query", "body", "path")]
         field = ".".join(loc) or None
         message = f"{field}: {first.get('msg', 'invalid')}" if field else "invalid request"
-        return problem(422, "request.invalid", message, field,
-                       errors=[{"field": ".".join(str(p) for p in e.get("loc", ())),
-                                "message": e.get("msg")} for e in exc.errors()])
+        return problem(
+            422,
+            "request.invalid",
+            message,
+            field,
+            errors=[
+                {"field": ".".join(str(p) for p in e.get("loc", ())), "message": e.get("msg")}
+                for e in exc.errors()
+            ],
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        response = problem(exc.status_code, HTTP_CODES.get(exc.status_code, "http.error"),
-                           str(exc.detail))
+        response = problem(
+            exc.status_code, HTTP_CODES.get(exc.status_code, "http.error"), str(exc.detail)
+        )
         if exc.status_code == 401:
             response.headers["WWW-Authenticate"] = "Bearer"
         return response
 
 
-HTTP_CODES = {401: "auth.unauthorized", 403: "auth.forbidden", 404: "resource.not_found",
-              405: "request.method_not_allowed"}
+HTTP_CODES = {
+    401: "auth.unauthorized",
+    403: "auth.forbidden",
+    404: "resource.not_found",
+    405: "request.method_not_allowed",
+}
