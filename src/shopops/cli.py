@@ -248,7 +248,8 @@ def kpi_workbook(report: dict[str, Any]) -> bytes:
         [label, _number(value), _number(pop), _number(yoy), std]
         for label, value, pop, yoy, std in kpi_rows(report)
     ]
-    return write_workbook({"KPI": (["指标", "值", "环比", "同比", "标准"], rows)})
+    workbook: bytes = write_workbook({"KPI": (["指标", "值", "环比", "同比", "标准"], rows)})
+    return workbook
 
 
 def _number(value: Any) -> Any:

@@ -32,6 +32,7 @@ from shopops.core.money import CENT, cents_to_yuan
 from shopops.marketing.models import AdSpendDaily, TrafficDaily
 from shopops.orders.models import Order, OrderLine
 
+AnySelect = Select[*tuple[Any, ...]]
 RATE = Decimal("0.0001")
 REPURCHASE_WINDOW_DAYS = 30
 
@@ -140,7 +141,7 @@ def order_filter(scope: Scope, period: Period) -> list[Any]:
     return conditions
 
 
-def _sales_query(scope: Scope, period: Period) -> Select[Any]:
+def _sales_query(scope: Scope, period: Period) -> AnySelect:
     """GMV, refunds, orders and buyers — from orders, or from lines for a SKU scope."""
     where = order_filter(scope, period)
     if not scope.by_lines:
@@ -165,7 +166,7 @@ def _sales_query(scope: Scope, period: Period) -> Select[Any]:
     )
 
 
-def _buyer_orders(scope: Scope, period: Period) -> Select[Any]:
+def _buyer_orders(scope: Scope, period: Period) -> AnySelect:
     """The scope's paid orders in the period (for the buyer-based metrics)."""
     query = select(ORDERS.c.id, ORDERS.c.customer_id, ORDERS.c.paid_at).where(
         *order_filter(scope, period)
@@ -187,7 +188,7 @@ def _earlier_order(scope: Scope, current: Any, *, since: Any) -> Any:
     return exists().where(and_(*conditions))
 
 
-def _buyer_mix_query(scope: Scope, period: Period) -> Select[Any]:
+def _buyer_mix_query(scope: Scope, period: Period) -> AnySelect:
     current = _buyer_orders(scope, period).subquery("cur")
     window_start = days_before(current.c.paid_at, REPURCHASE_WINDOW_DAYS)
     repeat = _earlier_order(
@@ -202,7 +203,7 @@ def _buyer_mix_query(scope: Scope, period: Period) -> Select[Any]:
     )
 
 
-def _traffic_query(scope: Scope, period: Period) -> Select[Any]:
+def _traffic_query(scope: Scope, period: Period) -> AnySelect:
     query = select(
         func.coalesce(func.sum(TRAFFIC.c.uv), 0), func.coalesce(func.sum(TRAFFIC.c.pv), 0)
     )
@@ -214,7 +215,7 @@ def _traffic_query(scope: Scope, period: Period) -> Select[Any]:
     return query
 
 
-def _ad_spend_query(scope: Scope, period: Period) -> Select[Any]:
+def _ad_spend_query(scope: Scope, period: Period) -> AnySelect:
     query = select(func.coalesce(func.sum(ADS.c.spend), 0)).where(_in_period(ADS.c.day, period))
     if scope.store_ids is not None:
         query = query.where(ADS.c.store_id.in_(scope.store_ids))

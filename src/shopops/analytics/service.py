@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import select
 
@@ -34,7 +34,7 @@ from shopops.analytics.periods import (
     previous_period,
     same_period_last_year,
 )
-from shopops.analytics.standards import Standard, judge, merge_overrides
+from shopops.analytics.standards import AppliesTo, Direction, Standard, judge, merge_overrides
 from shopops.catalog.models import Category, Product, Sku
 from shopops.core.errors import NotFound, ValidationError
 from shopops.core.uow import UnitOfWork
@@ -110,9 +110,9 @@ def load_standards(uow: UnitOfWork) -> dict[str, Standard]:
         row.metric: Standard(
             row.metric,
             row.target,
-            row.direction,  # type: ignore[arg-type]
-            row.applies_to,
-        )  # type: ignore[arg-type]
+            cast(Direction, row.direction),
+            cast(AppliesTo, row.applies_to),
+        )
         for row in uow.session.scalars(select(MetricStandard))
     }
     return merge_overrides(overrides)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 CENT = Decimal("0.01")
+MAX_DIGITS = 13  # ≥ 10^13 yuan is a typo or an attack, not an amount
 
 
 def to_decimal(value: object, *, field: str = "amount") -> Decimal:
@@ -21,8 +22,8 @@ def to_decimal(value: object, *, field: str = "amount") -> Decimal:
         amount = Decimal(str(value).strip())
     except (InvalidOperation, ValueError):
         raise ValidationError(f"{field}: {value!r} is not an amount", field=field) from None
-    if not amount.is_finite():
-        raise ValidationError(f"{field}: {value!r} is not a finite amount", field=field)
+    if not amount.is_finite() or (amount and amount.adjusted() >= MAX_DIGITS):
+        raise ValidationError(f"{field}: {value!r} is not a plausible amount", field=field)
     return amount
 
 
