@@ -1,0 +1,19 @@
+"""The JSON API, mounted under /api/v1: every domain router, all behind authentication
+(bearer token, or the console's signed-in session). Errors are application/problem+json."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends
+
+from shopops.analytics.api import router as analytics_router
+from shopops.catalog.api import router as catalog_router
+from shopops.orders.api import router as orders_router
+from shopops.stores.api import router as stores_router
+from shopops.web.deps import PROBLEM_RESPONSES, current_api_user
+
+router = APIRouter(dependencies=[Depends(current_api_user)], responses=PROBLEM_RESPONSES)
+
+for domain_router in (analytics_router, stores_router, catalog_router, orders_router):
+    router.include_router(domain_router)
+
+__all__ = ["router"]
