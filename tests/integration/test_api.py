@@ -222,14 +222,6 @@ def test_cockpit_serialises_every_part(shop: Shop, app: App) -> None:
     assert platforms["trend_granularity"] == "week"
 
 
-# analytics/metrics.py and breakdowns.py read SUM() of a Cents column — already yuan, since
-# the Cents result processor applies to the aggregate — and divide it by 100 again
-# (cents_to_yuan(int(...))). Remove this marker once that is fixed.
-ANALYTICS_DOUBLE_CENTS = pytest.mark.xfail(
-    strict=True, reason="analytics converts SUM(Cents) to yuan twice (÷100): 100.00 → 1.00")
-
-
-@ANALYTICS_DOUBLE_CENTS
 def test_amounts_are_yuan_and_refunds_reduce_net_gmv(shop: Shop) -> None:
     day20 = shop.get("/metrics", period="day", date="2026-11-20", store="tm")
     assert (day20["gmv"], day20["net_gmv"], day20["aov"]) == ("100.00", "100.00", "100.00")
@@ -242,7 +234,6 @@ def test_amounts_are_yuan_and_refunds_reduce_net_gmv(shop: Shop) -> None:
     assert (week["gmv"], week["net_gmv"]) == ("2150.00", "350.00")
 
 
-@ANALYTICS_DOUBLE_CENTS
 def test_cockpit_amounts_are_yuan(shop: Shop) -> None:
     body = shop.get("/cockpit", period="day", date="2026-11-20", trend_days=7)
     assert body["trend"][-1]["gmv"] == "350.00"

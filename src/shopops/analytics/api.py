@@ -22,42 +22,56 @@ _DATE = {"format": "date"}
 
 
 def report_period(
-    period: Annotated[str | None, Query(
-        description="周期 day | week | month (with `date`)",
-        json_schema_extra={"enum": list(GRANULARITIES)})] = None,
-    day: Annotated[str | None, Query(
-        alias="date", description="日期 YYYY-MM-DD: the period containing it",
-        json_schema_extra=_DATE)] = None,
-    start: Annotated[str | None, Query(
-        description="自定义开始日 YYYY-MM-DD (instead of period/date)",
-        json_schema_extra=_DATE)] = None,
-    end: Annotated[str | None, Query(
-        description="自定义结束日 YYYY-MM-DD, inclusive", json_schema_extra=_DATE)] = None,
+    period: Annotated[
+        str | None,
+        Query(
+            description="周期 day | week | month (with `date`)",
+            json_schema_extra={"enum": list(GRANULARITIES)},
+        ),
+    ] = None,
+    day: Annotated[
+        str | None,
+        Query(
+            alias="date",
+            description="日期 YYYY-MM-DD: the period containing it",
+            json_schema_extra=_DATE,
+        ),
+    ] = None,
+    start: Annotated[
+        str | None,
+        Query(
+            description="自定义开始日 YYYY-MM-DD (instead of period/date)", json_schema_extra=_DATE
+        ),
+    ] = None,
+    end: Annotated[
+        str | None, Query(description="自定义结束日 YYYY-MM-DD, inclusive", json_schema_extra=_DATE)
+    ] = None,
 ) -> Period:
     """Either `period` + `date`, or a custom `start` + `end` — exactly one of the two."""
     by_period = period is not None or day is not None
     by_range = start is not None or end is not None
     if by_period and by_range:
-        raise InvalidPeriod("give either period + date or start + end, not both",
-                            field="start")
+        raise InvalidPeriod("give either period + date or start + end, not both", field="start")
     if by_range:
         return range_from(start, end)
     if not by_period:
-        raise InvalidPeriod("give period (day, week, month) + date, or start + end",
-                            field="period")
+        raise InvalidPeriod("give period (day, week, month) + date, or start + end", field="period")
     return period_from(period, day)
 
 
 def report_filters(
     store: Annotated[str | None, Query(description="店铺代码 store code")] = None,
-    platform: Annotated[str | None, Query(
-        description="平台 platform", json_schema_extra={"enum": list(PLATFORMS)})] = None,
-    category: Annotated[str | None, Query(description="类目代码 category code "
-                                                      "(with its sub-categories)")] = None,
+    platform: Annotated[
+        str | None, Query(description="平台 platform", json_schema_extra={"enum": list(PLATFORMS)})
+    ] = None,
+    category: Annotated[
+        str | None, Query(description="类目代码 category code (with its sub-categories)")
+    ] = None,
     sku: Annotated[str | None, Query(description="SKU 代码 SKU code")] = None,
 ) -> Filters:
-    return Filters(store=store or None, platform=platform or None, category=category or None,
-                   sku=sku or None)
+    return Filters(
+        store=store or None, platform=platform or None, category=category or None, sku=sku or None
+    )
 
 
 PeriodDep = Annotated[Period, Depends(report_period)]
@@ -93,8 +107,11 @@ class KpiReport(BaseModel):
     standards: dict[str, Any]
 
 
-@router.get("/metrics", response_model=None,
-            responses={200: {"model": KpiReport, "description": "KPI report"}})
+@router.get(
+    "/metrics",
+    response_model=None,
+    responses={200: {"model": KpiReport, "description": "KPI report"}},
+)
 def get_metrics(uow: ReaderDep, period: PeriodDep, filters: FiltersDep) -> dict[str, Any]:
     """核心指标 KPI report: GMV, net GMV, orders, buyers, UV, conversion, AOV, refund rate,
     repurchase, ROI, with 环比 (pop) and 同比 (yoy) and on-track judgements. Amounts are
@@ -112,28 +129,48 @@ def _rate(value: Decimal | None) -> str | None:
 
 
 def channel_json(row: ChannelRow) -> dict[str, Any]:
-    return {"key": row.key, "name": row.name, "platform": row.platform,
-            "gmv": _amount(row.gmv), "paid_orders": row.paid_orders, "buyers": row.buyers,
-            "uv": row.uv, "ad_spend": _amount(row.ad_spend),
-            "refund_amount": _amount(row.refund_amount),
-            "conversion_rate": _rate(row.conversion_rate), "aov": _amount(row.aov),
-            "roi": _amount(row.roi)}
+    return {
+        "key": row.key,
+        "name": row.name,
+        "platform": row.platform,
+        "gmv": _amount(row.gmv),
+        "paid_orders": row.paid_orders,
+        "buyers": row.buyers,
+        "uv": row.uv,
+        "ad_spend": _amount(row.ad_spend),
+        "refund_amount": _amount(row.refund_amount),
+        "conversion_rate": _rate(row.conversion_rate),
+        "aov": _amount(row.aov),
+        "roi": _amount(row.roi),
+    }
 
 
 def sku_row_json(row: SkuRow) -> dict[str, Any]:
     cover = row.days_of_cover
-    return {"sku": row.sku, "name": row.name, "category": row.category, "units": row.units,
-            "gmv": _amount(row.gmv), "paid_orders": row.paid_orders, "uv": row.uv,
-            "available": row.available, "days": row.days,
-            "conversion_rate": _rate(row.conversion_rate),
-            "days_of_cover": None if cover is None else f"{cover:.1f}"}
+    return {
+        "sku": row.sku,
+        "name": row.name,
+        "category": row.category,
+        "units": row.units,
+        "gmv": _amount(row.gmv),
+        "paid_orders": row.paid_orders,
+        "uv": row.uv,
+        "available": row.available,
+        "days": row.days,
+        "conversion_rate": _rate(row.conversion_rate),
+        "days_of_cover": None if cover is None else f"{cover:.1f}",
+    }
 
 
 def cockpit_json(result: Cockpit) -> dict[str, Any]:
-    return {"report": result.report, "trend_granularity": result.trend_granularity,
-            "trend": result.trend, "breakdown": [channel_json(r) for r in result.breakdown],
-            "top_skus": [sku_row_json(r) for r in result.top_skus],
-            "slow_skus": [sku_row_json(r) for r in result.slow_skus]}
+    return {
+        "report": result.report,
+        "trend_granularity": result.trend_granularity,
+        "trend": result.trend,
+        "breakdown": [channel_json(r) for r in result.breakdown],
+        "top_skus": [sku_row_json(r) for r in result.top_skus],
+        "slow_skus": [sku_row_json(r) for r in result.slow_skus],
+    }
 
 
 class CockpitOut(BaseModel):
@@ -147,17 +184,32 @@ class CockpitOut(BaseModel):
     slow_skus: list[dict[str, Any]]
 
 
-@router.get("/cockpit", response_model=None,
-            responses={200: {"model": CockpitOut, "description": "cockpit"}})
+@router.get(
+    "/cockpit",
+    response_model=None,
+    responses={200: {"model": CockpitOut, "description": "cockpit"}},
+)
 def get_cockpit(
-    uow: ReaderDep, period: PeriodDep, filters: FiltersDep,
-    trend: Annotated[str, Query(description="趋势粒度 trend bucket: day | week | month",
-                                json_schema_extra={"enum": list(GRANULARITIES)})] = "day",
-    trend_days: Annotated[int, Query(ge=1, le=1096,
-                                     description="趋势天数 days of trend ending with the period")
-                          ] = 365,
-    breakdown: Annotated[str, Query(description="渠道拆分 by store | platform",
-                                    json_schema_extra={"enum": ["store", "platform"]})] = "store",
+    uow: ReaderDep,
+    period: PeriodDep,
+    filters: FiltersDep,
+    trend: Annotated[
+        str,
+        Query(
+            description="趋势粒度 trend bucket: day | week | month",
+            json_schema_extra={"enum": list(GRANULARITIES)},
+        ),
+    ] = "day",
+    trend_days: Annotated[
+        int, Query(ge=1, le=1096, description="趋势天数 days of trend ending with the period")
+    ] = 365,
+    breakdown: Annotated[
+        str,
+        Query(
+            description="渠道拆分 by store | platform",
+            json_schema_extra={"enum": ["store", "platform"]},
+        ),
+    ] = "store",
     top: Annotated[int, Query(ge=1, le=100, description="Top/滞销 SKU 条数")] = 10,
 ) -> dict[str, Any]:
     """运营驾驶舱 cockpit: the KPI report plus a GMV/orders/UV trend, a breakdown by store or
@@ -165,6 +217,13 @@ def get_cockpit(
     if breakdown not in {"store", "platform"}:
         raise ValidationError("breakdown must be store or platform", field="breakdown")
     granularity = parse_granularity(trend, field="trend")
-    result = cockpit(uow, period, filters, trend_granularity=granularity,
-                     trend_days=trend_days, breakdown_by=breakdown, top=top)
+    result = cockpit(
+        uow,
+        period,
+        filters,
+        trend_granularity=granularity,
+        trend_days=trend_days,
+        breakdown_by=breakdown,
+        top=top,
+    )
     return cockpit_json(result)

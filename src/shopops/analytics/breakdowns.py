@@ -9,7 +9,16 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from shopops.analytics.metrics import ADS, LINES, ORDERS, TRAFFIC, Scope, order_filter, ratio
+from shopops.analytics.metrics import (
+    ADS,
+    LINES,
+    ORDERS,
+    TRAFFIC,
+    Scope,
+    cents_total,
+    order_filter,
+    ratio,
+)
 from shopops.analytics.periods import Period
 from shopops.catalog.models import Category, Product, Sku
 from shopops.core.money import CENT, cents_to_yuan
@@ -57,10 +66,10 @@ def channel_breakdown(
         session,
         select(
             key,
-            func.sum(ORDERS.c.goods_amount),
+            cents_total(ORDERS.c.goods_amount),
             func.count(),
             func.count(func.distinct(ORDERS.c.customer_id)),
-            func.sum(ORDERS.c.refund_amount),
+            cents_total(ORDERS.c.refund_amount),
         )
         .select_from(ORDERS.join(STORES, STORES.c.id == ORDERS.c.store_id))
         .where(*order_filter(scope, period))
@@ -79,7 +88,7 @@ def channel_breakdown(
     spend = dict_rows(
         session,
         _store_scoped(
-            select(key, func.sum(ADS.c.spend))
+            select(key, cents_total(ADS.c.spend))
             .select_from(ADS.join(STORES, STORES.c.id == ADS.c.store_id))
             .where(ADS.c.day.between(period.start, period.end)),
             ADS.c.store_id,
@@ -151,7 +160,7 @@ def sku_performance(session: Session, scope: Scope, period: Period) -> list[SkuR
         select(
             LINES.c.sku_id,
             func.sum(LINES.c.quantity),
-            func.sum(LINES.c.paid_amount),
+            cents_total(LINES.c.paid_amount),
             func.count(func.distinct(ORDERS.c.id)),
         )
         .select_from(ORDERS.join(LINES, LINES.c.order_id == ORDERS.c.id))

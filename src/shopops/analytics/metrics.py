@@ -23,7 +23,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, and_, case, exists, func, select
+from sqlalchemy import BigInteger, Select, and_, case, exists, func, select, type_coerce
 from sqlalchemy.orm import Session, aliased
 
 from shopops.analytics.periods import Period
@@ -124,6 +124,11 @@ AMOUNT_METRICS = frozenset({"gmv", "net_gmv", "aov", "ad_spend"})
 RATE_METRICS = frozenset({"conversion_rate", "refund_rate", "repurchase_rate_30d"})
 
 
+def cents_total(column: Any) -> Any:
+    """Σ of a money column as integer cents (the Cents type would turn it into yuan)."""
+    return type_coerce(func.coalesce(func.sum(column), 0), BigInteger())
+
+
 def ratio(part: int | Decimal, whole: int | Decimal) -> Decimal | None:
     if not whole:
         return None
@@ -146,8 +151,8 @@ def _sales_query(scope: Scope, period: Period) -> AnySelect:
     where = order_filter(scope, period)
     if not scope.by_lines:
         return select(
-            func.coalesce(func.sum(ORDERS.c.goods_amount), 0),
-            func.coalesce(func.sum(ORDERS.c.refund_amount), 0),
+            cents_total(ORDERS.c.goods_amount),
+            cents_total(ORDERS.c.refund_amount),
             func.count(),
             func.count(case((ORDERS.c.refund_amount > 0, 1))),
             func.count(func.distinct(ORDERS.c.customer_id)),
@@ -155,8 +160,8 @@ def _sales_query(scope: Scope, period: Period) -> AnySelect:
     assert scope.sku_ids is not None
     return (
         select(
-            func.coalesce(func.sum(LINES.c.paid_amount), 0),
-            func.coalesce(func.sum(LINES.c.refund_amount), 0),
+            cents_total(LINES.c.paid_amount),
+            cents_total(LINES.c.refund_amount),
             func.count(func.distinct(ORDERS.c.id)),
             func.count(func.distinct(case((LINES.c.refund_amount > 0, ORDERS.c.id)))),
             func.count(func.distinct(ORDERS.c.customer_id)),
@@ -216,7 +221,7 @@ def _traffic_query(scope: Scope, period: Period) -> AnySelect:
 
 
 def _ad_spend_query(scope: Scope, period: Period) -> AnySelect:
-    query = select(func.coalesce(func.sum(ADS.c.spend), 0)).where(_in_period(ADS.c.day, period))
+    query = select(cents_total(ADS.c.spend)).where(_in_period(ADS.c.day, period))
     if scope.store_ids is not None:
         query = query.where(ADS.c.store_id.in_(scope.store_ids))
     return query
@@ -266,14 +271,14 @@ def daily_sales(
         query = (
             select(
                 ORDERS.c.paid_date,
-                func.sum(LINES.c.paid_amount),
+                cents_total(LINES.c.paid_amount),
                 func.count(func.distinct(ORDERS.c.id)),
             )
             .select_from(ORDERS.join(LINES, LINES.c.order_id == ORDERS.c.id))
             .where(*order_filter(scope, period), LINES.c.sku_id.in_(scope.sku_ids))
         )
     else:
-        query = select(ORDERS.c.paid_date, func.sum(ORDERS.c.goods_amount), func.count()).where(
+        query = select(ORDERS.c.paid_date, cents_total(ORDERS.c.goods_amount), func.count()).where(
             *order_filter(scope, period)
         )
     rows = session.execute(query.group_by(ORDERS.c.paid_date)).all()

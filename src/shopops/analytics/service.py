@@ -95,7 +95,7 @@ def resolve_scope(uow: UnitOfWork, filters: Filters) -> Scope:
 
 
 def _category_tree(uow: UnitOfWork, root: int) -> set[int]:
-    parents = dict(uow.session.execute(select(Category.id, Category.parent_id)).tuples().all())
+    parents = dict(uow.session.execute(select(Category.id, Category.parent_id)).all())
     found, frontier = {root}, [root]
     while frontier:
         node = frontier.pop()

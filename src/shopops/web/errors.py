@@ -33,7 +33,10 @@ def problem(
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ShopOpsError)
     async def _domain_error(request: Request, exc: ShopOpsError) -> JSONResponse:
-        return JSONResponse(exc.to_problem(), status_code=exc.http_status, media_type=PROBLEM)
+        response = JSONResponse(exc.to_problem(), status_code=exc.http_status, media_type=PROBLEM)
+        if exc.http_status == 401:
+            response.headers["WWW-Authenticate"] = "Bearer"
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def _invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
