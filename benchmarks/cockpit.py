@@ -48,12 +48,12 @@ def peak_rss_mb() -> float:
 # ---------------------------------------------------------------- building the shop
 def build(url: str, orders: int, seed: int) -> float | None:
     """Build the demo shop at `url` unless it is already there; return seconds (None = reused)."""
-    from shopops.demo.service import build_demo_shop
     from sqlalchemy import create_engine, text
 
     from shopops.bootstrap import App
     from shopops.config import Settings
     from shopops.db.migrate import upgrade
+    from shopops.demo.service import build_demo_shop
 
     if url.startswith("postgresql"):
         admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")

@@ -15,7 +15,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
-from shopops.demo.service import build_demo_shop
 from sqlalchemy import select
 from typer.testing import CliRunner
 
@@ -26,6 +25,7 @@ from shopops.analytics.service import Filters, kpi_report
 from shopops.bootstrap import App
 from shopops.catalog.models import Sku
 from shopops.customers.models import Customer
+from shopops.demo.service import build_demo_shop
 from shopops.marketing.models import AdSpendDaily, TrafficDaily
 from shopops.orders.models import Order, OrderLine
 from shopops.stores.models import Store
