@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from shopops.bootstrap import get_app
+from shopops.core.errors import ShopOpsError
 
 app = typer.Typer(
     help="ShopOps 电商运营系统 — operations for Tmall/Taobao, JD, PDD, Douyin and own stores.",
@@ -33,8 +34,6 @@ err = Console(stderr=True)
 
 
 def main() -> None:
-    from shopops.core.errors import ShopOpsError
-
     try:
         app()
     except ShopOpsError as exc:
@@ -274,7 +273,6 @@ def serve(
 
 
 def _require_schema() -> None:
-    from shopops.core.errors import ShopOpsError
     from shopops.db.migrate import current_revision
 
     if current_revision(get_app().engine) is None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -24,12 +24,12 @@ from shopops.analytics.periods import period_containing, previous_period
 from shopops.analytics.service import Filters, kpi_report
 from shopops.bootstrap import App
 from shopops.catalog.models import Sku
-from shopops.customers.models import Customer
 from shopops.demo.service import build_demo_shop
 from shopops.marketing.models import AdSpendDaily, TrafficDaily
-from shopops.orders.models import Order, OrderLine
+from shopops.orders.models import Order
 from shopops.stores.models import Store
 from shopops.web.app import create_app
+from tests.factories import Line, add_customer, add_order, shanghai
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 END = date(2026, 11, 20)
@@ -46,34 +46,17 @@ def shop(app: App) -> Iterator[App]:
 
 
 def add_boundary_and_refund_orders(app: App) -> None:
-    """Two orders of one new customer around Shanghai midnight, and a fully refunded one."""
+    """Two orders of one new customer around Shanghai midnight; the second fully refunded."""
     with app.uow() as uow:
-        s = uow.session
-        store = s.scalars(select(Store).order_by(Store.id)).first()
-        sku = s.scalars(select(Sku).order_by(Sku.id)).first()
+        store = uow.session.scalars(select(Store).order_by(Store.id)).first()
+        sku = uow.session.scalars(select(Sku).order_by(Sku.id)).first()
         assert store and sku
-        buyer = Customer(name="边界 买家", created_at=datetime(2026, 1, 1, tzinfo=UTC))
-        s.add(buyer)
-        s.flush()
-        local = [datetime(2026, 11, 18, 23, 30, tzinfo=SHANGHAI),  # → 11-18
-                 datetime(2026, 11, 19, 0, 30, tzinfo=SHANGHAI)]  # = 11-18 16:30 UTC → 11-19
-        for n, paid in enumerate(local):
-            s.add(_order(store.id, sku, buyer.id, f"TZ-{n}", paid, refund=n == 1))
-    return None
-
-
-def _order(store_id: int, sku: Sku, customer_id: int, number: str, paid_local: datetime,
-           *, refund: bool) -> Order:
-    paid = paid_local.astimezone(UTC)
-    price = sku.price
-    line = OrderLine(sku_id=sku.id, quantity=1, list_price=price, paid_amount=price,
-                     refund_amount=price if refund else Decimal(0))
-    return Order(store_id=store_id, channel_order_no=number, customer_id=customer_id,
-                 status="refunded" if refund else "paid", list_amount=price, goods_amount=price,
-                 paid_amount=price, refund_amount=price if refund else Decimal(0),
-                 created_at=paid - timedelta(minutes=3), paid_at=paid,
-                 paid_date=paid_local.date(), refunded_at=paid + timedelta(hours=5)
-                 if refund else None, lines=[line])
+        buyer = add_customer(uow, "边界 买家")
+        price = str(sku.price)
+        add_order(uow, store.id, "TZ-0", [Line(sku, 1, price)], customer=buyer,
+                  paid_at=shanghai(2026, 11, 18, 23, 30))  # → 11-18
+        add_order(uow, store.id, "TZ-1", [Line(sku, 1, price, refund=price)], customer=buyer,
+                  paid_at=shanghai(2026, 11, 19, 0, 30))  # = 11-18 16:30 UTC → 11-19
 
 
 def recompute(app: App, start: date, end: date, store: str | None) -> dict[str, Any]:
