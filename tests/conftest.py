@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import pytest
@@ -48,21 +49,41 @@ def _pg_reachable() -> str | None:
         return f"PostgreSQL not reachable at {PG_ADMIN_URL}: {type(exc).__name__}"
 
 
-@pytest.fixture(scope="session")
-def pg_database() -> Iterator[str]:
+@contextmanager
+def new_pg_database() -> Iterator[str]:
+    """A brand-new, empty PostgreSQL database, dropped afterwards."""
     problem = _pg_reachable()
     require(problem is None, problem or "")
     name = f"shopops_test_{uuid.uuid4().hex[:10]}"
     admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
     try:
-        yield url
+        yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
     finally:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_database() -> Iterator[str]:
+    with new_pg_database() as url:
+        yield url
+
+
+@contextmanager
+def private_app(backend: str, folder: Path) -> Iterator[App]:
+    """A migrated database of its own (for read-only fixtures shared by a whole module)."""
+    with ExitStack() as stack:
+        url = (f"sqlite:///{folder / 'private.db'}" if backend == "sqlite"
+               else stack.enter_context(new_pg_database()))
+        application = make_app(url)
+        upgrade(application.engine)
+        try:
+            yield application
+        finally:
+            application.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -29,6 +29,7 @@ from shopops.marketing.models import AdSpendDaily, TrafficDaily
 from shopops.orders.models import Order
 from shopops.stores.models import Store
 from shopops.web.app import create_app
+from tests.conftest import private_app
 from tests.factories import Line, add_customer, add_order, shanghai
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -36,13 +37,16 @@ END = date(2026, 11, 20)
 BOUNDARY_DAY = date(2026, 11, 18)
 
 
-@pytest.fixture
-def shop(app: App) -> Iterator[App]:
-    build_demo_shop(app, seed=11, orders=3000, end_date=END, days=400)
-    add_boundary_and_refund_orders(app)
-    with app.uow() as uow:
-        create_user(uow, "ops", "correct horse battery")
-    yield app
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def shop(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+         ) -> Iterator[App]:
+    """One demo shop per backend for the whole module (the tests only read it)."""
+    with private_app(request.param, tmp_path_factory.mktemp("agree")) as app:
+        build_demo_shop(app, seed=11, orders=3000, end_date=END, days=400)
+        add_boundary_and_refund_orders(app)
+        with app.uow() as uow:
+            create_user(uow, "ops", "correct horse battery")
+        yield app
 
 
 def add_boundary_and_refund_orders(app: App) -> None:
@@ -67,7 +71,9 @@ def recompute(app: App, start: date, end: date, store: str | None) -> dict[str, 
         wanted = {i for i, st in stores.items() if store in (None, st.code)}
         orders = [o for o in s.scalars(select(Order).where(Order.paid_at.is_not(None)))
                   if o.store_id in wanted]
-        traffic = [t for t in s.scalars(select(TrafficDaily)) if t.store_id in wanted]
+        traffic = s.execute(select(TrafficDaily.store_id, TrafficDaily.day, TrafficDaily.uv)
+                            .where(TrafficDaily.day.between(start, end))).all()
+        traffic = [t for t in traffic if t.store_id in wanted]
         ads = [a for a in s.scalars(select(AdSpendDaily)) if a.store_id in wanted]
 
         def day_of(o: Order) -> date:
@@ -88,13 +94,14 @@ def recompute(app: App, start: date, end: date, store: str | None) -> dict[str, 
                      if any(day_of(p) < start for p in orders if p.customer_id == o.customer_id)}
         uv = sum(t.uv for t in traffic if start <= t.day <= end)
         spend = sum((a.spend for a in ads if start <= a.day <= end), Decimal(0))
+        refunded = sum(1 for o in inside if o.refund_amount > 0)
     q4 = Decimal("0.0001")
     return {
         "gmv": f"{gmv:.2f}", "net_gmv": f"{gmv - refund:.2f}", "paid_orders": len(inside),
         "buyers": len(buyers), "uv": uv,
         "conversion_rate": f"{(Decimal(len(buyers)) / uv).quantize(q4):.4f}" if uv else None,
         "aov": f"{(gmv / len(inside)).quantize(Decimal('0.01')):.2f}" if inside else None,
-        "refund_rate": f"{(Decimal(sum(1 for o in inside if o.refund_amount > 0)) / len(inside)).quantize(q4):.4f}" if inside else None,  # noqa: E501
+        "refund_rate": f"{(Decimal(refunded) / len(inside)).quantize(q4):.4f}" if inside else None,
         "repurchase_rate_30d": f"{(Decimal(len(repeat)) / len(buyers)).quantize(q4):.4f}"
         if buyers else None,
         "new_buyers": len(buyers - returning), "ad_spend": f"{spend:.2f}",
@@ -143,10 +150,14 @@ def test_every_interface_equals_the_independent_recomputation(
     client.post("/login", data={"username": "ops", "password": "correct horse battery"})
     page = client.get("/cockpit", params={"granularity": granularity, **params})
     assert page.status_code == 200
-    shown = dict(re.findall(r'data-metric="(\w+)"[^>]*data-value="([^"]*)"', page.text))
-    for metric in ("gmv", "net_gmv", "paid_orders", "buyers", "uv", "conversion_rate", "roi"):
-        raw = service[metric]
-        assert shown.get(metric) == ("" if raw is None else str(raw)), metric
+    start = page.text.index('id="kpis"')
+    kpis = page.text[start:page.text.index("</section>", start)]  # the KPI cards only
+    shown = dict(re.findall(r'data-metric="([\w.]+)" data-value="([^"]*)"', kpis))
+    for metric in ("gmv", "net_gmv", "paid_orders", "buyers", "uv", "conversion_rate", "aov",
+                   "refund_rate", "repurchase_rate_30d", "ad_spend", "roi"):
+        for key, raw in ((metric, service[metric]), (f"{metric}.pop", service["pop"]["change"]
+                         [metric]), (f"{metric}.yoy", service["yoy"]["change"][metric])):
+            assert shown.get(key) == ("" if raw is None else str(raw)), key
 
 
 def test_time_zone_boundary_and_refund(shop: App) -> None:
