@@ -283,6 +283,7 @@ def _require_schema() -> None:
 def demo(
     seed: Annotated[int, typer.Option(help="random seed: same seed, same shop")] = 42,
     orders: Annotated[int, typer.Option(help="number of orders to generate")] = 20_000,
+    days: Annotated[int, typer.Option(help="days of history (two years for 同比)")] = 730,
     end_date: Annotated[
         str | None, typer.Option(help="last day of history (default today)")
     ] = None,
@@ -324,7 +325,13 @@ def demo(
             bar.update(tasks[stage], completed=done, total=total)
 
         summary = build_demo_shop(
-            core, seed=seed, orders=orders, end_date=last_day, progress=progress, reset=True
+            core,
+            seed=seed,
+            orders=orders,
+            end_date=last_day,
+            days=days,
+            progress=progress,
+            reset=True,
         )
     password = new_password()
     with core.uow() as uow:
@@ -334,6 +341,8 @@ def demo(
         f"{summary.skus} SKUs, {summary.orders:,} orders, {summary.customers:,} customers "
         f"({summary.start_date} – {summary.end_date})"
     )
+    for situation, skus in summary.planted.items():
+        out.print(f"  planted {situation}: {skus}")
     out.print(f"login: [bold]admin[/] / [bold]{password}[/]")
     if not no_serve:
         out.print(f"open http://{host}:{port}/ in your browser (Ctrl+C to stop)")
