@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from shopops.analytics import metrics
 from shopops.analytics.metrics import (
     ADS,
     LINES,
@@ -21,7 +22,7 @@ from shopops.analytics.metrics import (
 )
 from shopops.analytics.periods import Period
 from shopops.catalog.models import Category, Product, Sku
-from shopops.core.money import CENT, cents_to_yuan
+from shopops.core.money import cents_to_yuan
 from shopops.inventory.models import StockBalance
 from shopops.stores.models import Store
 
@@ -46,15 +47,15 @@ class ChannelRow:
 
     @property
     def conversion_rate(self) -> Decimal | None:
-        return ratio(self.buyers, self.uv)
+        return metrics.conversion_rate(self.buyers, self.uv)
 
     @property
     def aov(self) -> Decimal | None:
-        return None if not self.paid_orders else (self.gmv / self.paid_orders).quantize(CENT)
+        return metrics.average_order_value(self.gmv, self.paid_orders)
 
     @property
     def roi(self) -> Decimal | None:
-        return None if not self.ad_spend else (self.gmv / self.ad_spend).quantize(CENT)
+        return metrics.roi(self.gmv, self.ad_spend)
 
 
 def channel_breakdown(

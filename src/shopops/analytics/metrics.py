@@ -79,11 +79,11 @@ class Kpis:
 
     @property
     def conversion_rate(self) -> Decimal | None:
-        return ratio(self.buyers, self.uv)
+        return conversion_rate(self.buyers, self.uv)
 
     @property
     def aov(self) -> Decimal | None:
-        return None if not self.paid_orders else (self.gmv / self.paid_orders).quantize(CENT)
+        return average_order_value(self.gmv, self.paid_orders)
 
     @property
     def refund_rate(self) -> Decimal | None:
@@ -95,9 +95,7 @@ class Kpis:
 
     @property
     def roi(self) -> Decimal | None:
-        if self.ad_spend is None or not self.ad_spend:
-            return None
-        return (self.gmv / self.ad_spend).quantize(Decimal("0.01"))
+        return roi(self.gmv, self.ad_spend)
 
     def value(self, metric: str) -> Decimal | int | None:
         v: Decimal | int | None = getattr(self, metric)
@@ -122,6 +120,21 @@ METRICS: tuple[str, ...] = (
 )
 AMOUNT_METRICS = frozenset({"gmv", "net_gmv", "aov", "ad_spend"})
 RATE_METRICS = frozenset({"conversion_rate", "refund_rate", "repurchase_rate_30d"})
+
+
+def conversion_rate(buyers: int, uv: int) -> Decimal | None:
+    """转化率 = paid buyers ÷ visitors."""
+    return ratio(buyers, uv)
+
+
+def average_order_value(gmv: Decimal, paid_orders: int) -> Decimal | None:
+    """客单价 = GMV ÷ paid orders."""
+    return None if not paid_orders else (gmv / paid_orders).quantize(CENT)
+
+
+def roi(gmv: Decimal, ad_spend: Decimal | None) -> Decimal | None:
+    """投产比 = GMV ÷ ad spend; unknown without spend."""
+    return None if not ad_spend else (gmv / ad_spend).quantize(CENT)
 
 
 def cents_total(column: Any) -> Any:

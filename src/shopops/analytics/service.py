@@ -35,7 +35,8 @@ from shopops.analytics.periods import (
     same_period_last_year,
 )
 from shopops.analytics.standards import AppliesTo, Direction, Standard, judge, merge_overrides
-from shopops.catalog.models import Category, Product, Sku
+from shopops.catalog.models import Product, Sku
+from shopops.catalog.service import category_tree
 from shopops.core.errors import NotFound, ValidationError
 from shopops.core.uow import UnitOfWork
 from shopops.stores.models import PLATFORMS, Store
@@ -76,15 +77,9 @@ def resolve_scope(uow: UnitOfWork, filters: Filters) -> Scope:
         store_ids = ids if store_ids is None else tuple(set(store_ids) & set(ids))
     sku_ids: tuple[int, ...] | None = None
     if filters.category:
-        category_id = session.scalar(select(Category.id).where(Category.code == filters.category))
-        if category_id is None:
-            raise NotFound(f"unknown category {filters.category!r}", field="category")
+        categories = category_tree(uow, filters.category)
         sku_ids = tuple(
-            session.scalars(
-                select(Sku.id)
-                .join(Product)
-                .where(Product.category_id.in_(_category_tree(uow, category_id)))
-            )
+            session.scalars(select(Sku.id).join(Product).where(Product.category_id.in_(categories)))
         )
     if filters.sku:
         sku_id = session.scalar(select(Sku.id).where(Sku.code == filters.sku))
@@ -92,17 +87,6 @@ def resolve_scope(uow: UnitOfWork, filters: Filters) -> Scope:
             raise NotFound(f"unknown SKU {filters.sku!r}", field="sku")
         sku_ids = (sku_id,) if sku_ids is None else tuple(set(sku_ids) & {sku_id})
     return Scope(store_ids=store_ids, sku_ids=sku_ids)
-
-
-def _category_tree(uow: UnitOfWork, root: int) -> set[int]:
-    parents = dict(uow.session.execute(select(Category.id, Category.parent_id)).all())
-    found, frontier = {root}, [root]
-    while frontier:
-        node = frontier.pop()
-        children = [c for c, p in parents.items() if p == node and c not in found]
-        found.update(children)
-        frontier.extend(children)
-    return found
 
 
 def load_standards(uow: UnitOfWork) -> dict[str, Standard]:
