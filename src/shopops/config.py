@@ -7,6 +7,8 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from shopops.core.clock import DEFAULT_TIMEZONE
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SHOPOPS_", extra="ignore")
@@ -16,7 +18,7 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL; default a SQLite file in the working directory",
     )
     secret_key: str = Field(default="", description="signs console sessions; random if empty")
-    default_timezone: str = "Asia/Shanghai"
+    default_timezone: str = DEFAULT_TIMEZONE
     default_currency: str = "CNY"
     sqlite_busy_timeout_ms: int = 30_000
     echo_sql: bool = False

@@ -14,7 +14,7 @@ from shopops.analytics.periods import GRANULARITIES, Period, parse_granularity
 from shopops.analytics.service import Cockpit, Filters, cockpit, kpi_report, period_from, range_from
 from shopops.core.errors import InvalidPeriod, ValidationError
 from shopops.stores.models import PLATFORMS
-from shopops.web.deps import ReaderDep
+from shopops.web.deps import CoreDep, ReaderDep
 
 router = APIRouter(tags=["analytics 数据分析"])
 
@@ -191,6 +191,7 @@ class CockpitOut(BaseModel):
 )
 def get_cockpit(
     uow: ReaderDep,
+    core: CoreDep,
     period: PeriodDep,
     filters: FiltersDep,
     trend: Annotated[
@@ -225,5 +226,6 @@ def get_cockpit(
         trend_days=trend_days,
         breakdown_by=breakdown,
         top=top,
+        readers=core.reader,
     )
     return cockpit_json(result)

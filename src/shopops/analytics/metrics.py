@@ -23,7 +23,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, Select, and_, case, exists, func, select, type_coerce
+from sqlalchemy import BigInteger, Select, case, exists, func, select, type_coerce
 from sqlalchemy.orm import Session, aliased
 
 from shopops.analytics.periods import Period
@@ -184,41 +184,42 @@ def _sales_query(scope: Scope, period: Period) -> AnySelect:
     )
 
 
-def _buyer_orders(scope: Scope, period: Period) -> AnySelect:
-    """The scope's paid orders in the period (for the buyer-based metrics)."""
-    query = select(ORDERS.c.id, ORDERS.c.customer_id, ORDERS.c.paid_at).where(
+def _in_sku_scope(scope: Scope, order_id: Any) -> Any:
+    assert scope.sku_ids is not None
+    return exists().where(LINES.c.order_id == order_id, LINES.c.sku_id.in_(scope.sku_ids))
+
+
+def _repeat_buyers_query(scope: Scope, period: Period) -> AnySelect:
+    """Buyers with an order in the period paid ≤ 30 days after an earlier paid order of theirs
+    (an index seek per order on (customer_id, paid_at); faster than a LAG window here)."""
+    current = select(ORDERS.c.id, ORDERS.c.customer_id, ORDERS.c.paid_at).where(
         *order_filter(scope, period)
     )
     if scope.by_lines:
-        assert scope.sku_ids is not None
-        query = query.where(
-            exists().where(LINES.c.order_id == ORDERS.c.id, LINES.c.sku_id.in_(scope.sku_ids))
-        )
-    return query
-
-
-def _earlier_order(scope: Scope, current: Any, *, since: Any) -> Any:
-    """EXISTS an earlier paid order of the same customer in the store scope."""
+        current = current.where(_in_sku_scope(scope, ORDERS.c.id))
+    cur = current.subquery("cur")
     prior = aliased(ORDERS, name="prior")
-    conditions = [prior.c.customer_id == current.c.customer_id, since(prior, current)]
+    earlier = [
+        prior.c.customer_id == cur.c.customer_id,
+        prior.c.paid_at < cur.c.paid_at,
+        prior.c.paid_at >= days_before(cur.c.paid_at, REPURCHASE_WINDOW_DAYS),
+    ]
     if scope.store_ids is not None:
-        conditions.append(prior.c.store_id.in_(scope.store_ids))
-    return exists().where(and_(*conditions))
+        earlier.append(prior.c.store_id.in_(scope.store_ids))
+    return select(func.count(func.distinct(cur.c.customer_id))).where(exists().where(*earlier))
 
 
-def _buyer_mix_query(scope: Scope, period: Period) -> AnySelect:
-    current = _buyer_orders(scope, period).subquery("cur")
-    window_start = days_before(current.c.paid_at, REPURCHASE_WINDOW_DAYS)
-    repeat = _earlier_order(
-        scope,
-        current,
-        since=lambda p, c: and_(p.c.paid_at < c.c.paid_at, p.c.paid_at >= window_start),
-    )
-    returning = _earlier_order(scope, current, since=lambda p, c: p.c.paid_date < period.start)
-    return select(
-        func.count(func.distinct(case((repeat, current.c.customer_id)))),
-        func.count(func.distinct(case((returning, current.c.customer_id)))),
-    )
+def _returning_buyers_query(scope: Scope, period: Period) -> AnySelect:
+    """老客: the period's buyers who had paid in the store scope before the period began."""
+    buyers = select(ORDERS.c.customer_id).where(*order_filter(scope, period))
+    if scope.by_lines:
+        buyers = buyers.where(_in_sku_scope(scope, ORDERS.c.id))
+    current = buyers.distinct().subquery("buyers")
+    prior = aliased(ORDERS, name="prior")
+    earlier = [prior.c.customer_id == current.c.customer_id, prior.c.paid_date < period.start]
+    if scope.store_ids is not None:
+        earlier.append(prior.c.store_id.in_(scope.store_ids))
+    return select(func.count()).select_from(current).where(exists().where(*earlier))
 
 
 def _traffic_query(scope: Scope, period: Period) -> AnySelect:
@@ -243,7 +244,8 @@ def _ad_spend_query(scope: Scope, period: Period) -> AnySelect:
 def compute_kpis(session: Session, scope: Scope, period: Period) -> Kpis:
     """Every KPI of one scope and period, straight from the stored rows."""
     gmv, refund, orders, refunded, buyers = session.execute(_sales_query(scope, period)).one()
-    repeat, returning = session.execute(_buyer_mix_query(scope, period)).one()
+    repeat = session.execute(_repeat_buyers_query(scope, period)).scalar_one()
+    returning = session.execute(_returning_buyers_query(scope, period)).scalar_one()
     uv, pv = session.execute(_traffic_query(scope, period)).one()
     spend = (
         None

@@ -3,12 +3,16 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any, cast
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from shopops.analytics import breakdowns
 from shopops.analytics.metrics import (
@@ -37,6 +41,7 @@ from shopops.analytics.periods import (
 from shopops.analytics.standards import AppliesTo, Direction, Standard, judge, merge_overrides
 from shopops.catalog.models import Product, Sku
 from shopops.catalog.service import category_tree
+from shopops.core.clock import DEFAULT_TIMEZONE, business_date
 from shopops.core.errors import NotFound, ValidationError
 from shopops.core.uow import UnitOfWork
 from shopops.stores.models import PLATFORMS, Store
@@ -136,12 +141,25 @@ def range_from(start: str | date | None, end: str | date | None) -> Period:
 def kpi_report(uow: UnitOfWork, period: Period, filters: Filters = Filters()) -> dict[str, Any]:
     """The KPI object: values, 环比/同比 comparisons and on-track judgements."""
     scope = resolve_scope(uow, filters)
-    current = compute_kpis(uow.session, scope, period)
-    pop = compute_kpis(uow.session, scope, previous_period(period))
-    yoy = compute_kpis(uow.session, scope, same_period_last_year(period))
-    standards = load_standards(uow)
+    current, pop, yoy = (compute_kpis(uow.session, scope, p) for p in compared_periods(period))
+    return assemble_report(period, filters, current, pop, yoy, load_standards(uow))
+
+
+def compared_periods(period: Period) -> tuple[Period, Period, Period]:
+    """The period, its 环比 base and its 同比 base."""
+    return period, previous_period(period), same_period_last_year(period)
+
+
+def assemble_report(
+    period: Period,
+    filters: Filters,
+    current: Kpis,
+    pop: Kpis,
+    yoy: Kpis,
+    standards: dict[str, Standard],
+) -> dict[str, Any]:
     pop_change, yoy_change = _changes(current, pop), _changes(current, yoy)
-    report: dict[str, Any] = {
+    return {
         "period": period.granularity,
         "label": period.label,
         "start": period.start.isoformat(),
@@ -155,7 +173,6 @@ def kpi_report(uow: UnitOfWork, period: Period, filters: Filters = Filters()) ->
         "yoy": _comparison(yoy, yoy_change),
         "standards": _judgements(standards, current, pop_change, yoy_change),
     }
-    return report
 
 
 def _comparison(base: Kpis, change: dict[str, str | None]) -> dict[str, Any]:
@@ -204,12 +221,13 @@ class Cockpit:
     slow_skus: list[breakdowns.SkuRow] = field(default_factory=list)
 
 
-def trend(
-    uow: UnitOfWork, scope: Scope, start: date, end: date, granularity: Granularity
+def trend_buckets(
+    sales: dict[date, tuple[Decimal, int]],
+    traffic: dict[date, int],
+    start: date,
+    end: date,
+    granularity: Granularity,
 ) -> list[dict[str, Any]]:
-    """GMV, paid orders and UV per bucket (day / week / month), every bucket present."""
-    sales = daily_sales(uow.session, scope, start, end)
-    traffic = daily_traffic(uow.session, scope, start, end)
     buckets: dict[date, list[Any]] = {}
     day = start
     while day <= end:
@@ -225,6 +243,26 @@ def trend(
     ]
 
 
+Readers = Callable[[], UnitOfWork]
+Job = Callable[[Session], Any]
+
+
+def run_jobs(uow: UnitOfWork, jobs: dict[str, Job], readers: Readers | None) -> dict[str, Any]:
+    """Run independent read queries; with `readers`, each on its own read-only connection in a
+    small thread pool (the drivers release the GIL while the database works)."""
+    if readers is None:
+        return {name: job(uow.session) for name, job in jobs.items()}
+    factory: Readers = readers
+
+    def run(job: Job) -> Any:
+        with factory() as reader:
+            return job(reader.session)
+
+    with ThreadPoolExecutor(max_workers=min(4, (os.cpu_count() or 1) + 1)) as pool:
+        futures = {name: pool.submit(run, job) for name, job in jobs.items()}
+        return {name: future.result() for name, future in futures.items()}
+
+
 def cockpit(
     uow: UnitOfWork,
     period: Period,
@@ -234,19 +272,37 @@ def cockpit(
     trend_days: int = 365,
     breakdown_by: str = "store",
     top: int = 10,
+    readers: Readers | None = None,
 ) -> Cockpit:
-    """运营驾驶舱: KPI cards + trend + channel breakdown + top and slow SKUs."""
+    """运营驾驶舱: KPI cards + trend + channel breakdown + top and slow SKUs. Pass `readers`
+    (e.g. `app.reader`) to run the independent queries in parallel."""
     if breakdown_by not in {"store", "platform"}:
         raise ValidationError("breakdown must be store or platform", field="breakdown")
-    report = kpi_report(uow, period, filters)
     scope = resolve_scope(uow, filters)
-    trend_start = period.end - timedelta(days=trend_days - 1)
-    skus = breakdowns.sku_performance(uow.session, scope, period)
+    standards = load_standards(uow)
+    # the trend stops at today: days still to come are not a collapse in sales
+    trend_end = max(period.start, min(period.end, business_date(uow.now(), DEFAULT_TIMEZONE)))
+    trend_start = trend_end - timedelta(days=trend_days - 1)
+    current, pop, yoy = compared_periods(period)
+    jobs: dict[str, Job] = {
+        "current": lambda s: compute_kpis(s, scope, current),
+        "pop": lambda s: compute_kpis(s, scope, pop),
+        "yoy": lambda s: compute_kpis(s, scope, yoy),
+        "traffic": lambda s: daily_traffic(s, scope, trend_start, trend_end),
+        "sales": lambda s: daily_sales(s, scope, trend_start, trend_end),
+        "skus": lambda s: breakdowns.sku_performance(s, scope, period),
+        "channels": lambda s: breakdowns.channel_breakdown(s, scope, period, breakdown_by),
+    }
+    done = run_jobs(uow, jobs, readers)
     return Cockpit(
-        report=report,
+        report=assemble_report(
+            period, filters, done["current"], done["pop"], done["yoy"], standards
+        ),
         trend_granularity=trend_granularity,
-        trend=trend(uow, scope, trend_start, period.end, trend_granularity),
-        breakdown=breakdowns.channel_breakdown(uow.session, scope, period, breakdown_by),
-        top_skus=breakdowns.top_skus(skus, top),
-        slow_skus=breakdowns.slow_skus(skus, top),
+        trend=trend_buckets(
+            done["sales"], done["traffic"], trend_start, trend_end, trend_granularity
+        ),
+        breakdown=done["channels"],
+        top_skus=breakdowns.top_skus(done["skus"], top),
+        slow_skus=breakdowns.slow_skus(done["skus"], top),
     )

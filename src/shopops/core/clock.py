@@ -6,6 +6,8 @@ from datetime import UTC, date, datetime
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
+DEFAULT_TIMEZONE = "Asia/Shanghai"  # the shop's business day unless a store says otherwise
+
 
 class Clock(Protocol):
     def now(self) -> datetime: ...

@@ -27,7 +27,15 @@ from shopops.demo import ads, customers, rhythm, rows, stock, traffic
 from shopops.demo.catalog import SHANGHAI, Catalog, build_catalog, local_midnight
 from shopops.demo.data import STORES, WAREHOUSES
 from shopops.demo.orders import Plan, generate_slice
-from shopops.demo.writer import advance_sequences, has_stores, insert_rows, tune_for_bulk, wipe_all
+from shopops.demo.writer import (
+    advance_sequences,
+    has_stores,
+    insert_rows,
+    refresh_statistics,
+    tune_for_bulk,
+    vacuum_after_bulk_load,
+    wipe_all,
+)
 
 Progress = Callable[[str, int, int], None]
 TABLES = Base.metadata.tables
@@ -74,6 +82,8 @@ def build_demo_shop(app: App, *, seed: int = 42, orders: int = 20_000,
         counts = _Builder(conn, np.random.default_rng(seed), end, days, orders,
                           progress or _quiet).build(seed)
         advance_sequences(conn)
+        refresh_statistics(conn)
+    vacuum_after_bulk_load(app.engine)
     return DemoSummary(**counts, seconds=round(time.perf_counter() - started, 2))
 
 

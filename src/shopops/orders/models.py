@@ -44,8 +44,11 @@ class Order(Base):
             "goods_amount",
             "refund_amount",
             "customer_id",
+            "paid_at",
         ),
-        Index("ix_orders_customer_paid", "customer_id", "paid_at"),
+        # repurchase (earlier order within 30 days) and new-vs-returning (any order before)
+        Index("ix_orders_customer_paid", "customer_id", "paid_at", "store_id"),
+        Index("ix_orders_customer_day", "customer_id", "paid_date", "store_id"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

@@ -190,6 +190,7 @@ def _load(
                 trend_days=TREND_DAYS,
                 breakdown_by=query.breakdown,
                 top=TOP_N,
+                readers=core.reader,
             )
         except ShopOpsError as exc:
             return query, stores, None, exc

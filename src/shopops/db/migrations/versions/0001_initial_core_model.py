@@ -203,10 +203,15 @@ def upgrade() -> None:
         sa.UniqueConstraint("store_id", "channel_order_no", name="uq_orders_store_channel_no"),
     )
     with op.batch_alter_table("orders", schema=None) as batch_op:
-        batch_op.create_index("ix_orders_customer_paid", ["customer_id", "paid_at"], unique=False)
+        batch_op.create_index(
+            "ix_orders_customer_paid", ["customer_id", "paid_at", "store_id"], unique=False
+        )
+        batch_op.create_index(
+            "ix_orders_customer_day", ["customer_id", "paid_date", "store_id"], unique=False
+        )
         batch_op.create_index(
             "ix_orders_paid_day_store",
-            ["paid_date", "store_id", "goods_amount", "refund_amount", "customer_id"],
+            ["paid_date", "store_id", "goods_amount", "refund_amount", "customer_id", "paid_at"],
             unique=False,
         )
 
@@ -415,6 +420,7 @@ def downgrade() -> None:
     op.drop_table("products")
     with op.batch_alter_table("orders", schema=None) as batch_op:
         batch_op.drop_index("ix_orders_paid_day_store")
+        batch_op.drop_index("ix_orders_customer_day")
         batch_op.drop_index("ix_orders_customer_paid")
 
     op.drop_table("orders")
