@@ -31,7 +31,7 @@ from zoneinfo import ZoneInfo
 WORK = Path(os.environ.get("SHOPOPS_BENCH_DIR", "/tmp/shopops-bench"))
 PG_ADMIN = os.environ.get("SHOPOPS_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 END = date(2026, 11, 20)
-REPEATS = 3
+REPEATS = 5
 
 
 def sqlite_url(orders: int, seed: int) -> str:

@@ -28,7 +28,10 @@ class App:
         if self._engine is None:
             s = self.settings
             self._engine = build_engine(
-                s.database_url, busy_timeout_ms=s.sqlite_busy_timeout_ms, echo=s.echo_sql
+                s.database_url,
+                busy_timeout_ms=s.sqlite_busy_timeout_ms,
+                echo=s.echo_sql,
+                pg_random_page_cost=s.pg_random_page_cost,
             )
         return self._engine
 

@@ -22,3 +22,8 @@ class Settings(BaseSettings):
     default_currency: str = "CNY"
     sqlite_busy_timeout_ms: int = 30_000
     echo_sql: bool = False
+    pg_random_page_cost: float | None = Field(
+        default=1.1,
+        description="PostgreSQL planner page cost for this app's sessions; "
+        "None keeps the server's setting",
+    )

@@ -16,13 +16,36 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def build_engine(url: str, *, busy_timeout_ms: int = 30_000, echo: bool = False) -> Engine:
+def build_engine(
+    url: str,
+    *,
+    busy_timeout_ms: int = 30_000,
+    echo: bool = False,
+    pg_random_page_cost: float | None = 1.1,
+) -> Engine:
     url = normalise_url(url)
     if url.startswith("sqlite"):
         engine = create_engine(url, echo=echo, connect_args={"timeout": busy_timeout_ms / 1000})
         _configure_sqlite(engine, busy_timeout_ms)
         return engine
-    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    options = [
+        # the cockpit runs its queries side by side on separate connections; PostgreSQL's own
+        # parallel workers on top of that only oversubscribe the cores (benchmarks/cockpit.py)
+        "-c max_parallel_workers_per_gather=0",
+    ]
+    if pg_random_page_cost is not None:
+        # the default (4) assumes spinning disks and scans whole tables for the cockpit's
+        # range queries; 1.1, the usual SSD setting, lets it use the covering indexes
+        options.append(f"-c random_page_cost={float(pg_random_page_cost)}")
+    connect_args = {"options": " ".join(options)}
+    return create_engine(
+        url,
+        echo=echo,
+        pool_pre_ping=True,
+        pool_size=10,
+        max_overflow=20,
+        connect_args=connect_args,
+    )
 
 
 def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
