@@ -219,10 +219,11 @@ def top_skus(rows: list[SkuRow], limit: int = 10) -> list[SkuRow]:
 
 
 def slow_skus(rows: list[SkuRow], limit: int = 10, cover_days: int = 60) -> list[SkuRow]:
-    """滞销: in stock and selling too slowly — no sales, or more than `cover_days` of cover."""
+    """滞销: in stock and selling too slowly — no sales, or more than `cover_days` of cover.
+    The most stock tied up comes first: that is where clearance pays."""
 
     def cover(r: SkuRow) -> Decimal:
         return r.days_of_cover if r.days_of_cover is not None else Decimal("Infinity")
 
     slow = [r for r in rows if r.available > 0 and cover(r) > cover_days]
-    return sorted(slow, key=lambda r: (-cover(r), r.units, r.sku))[:limit]
+    return sorted(slow, key=lambda r: (-r.available, -cover(r), r.sku))[:limit]
