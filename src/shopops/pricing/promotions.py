@@ -1,0 +1,414 @@
+"""Carts and promotions as plain, validated data (促销即数据). No database, no clock.
+
+Stacking levels (叠加层级), as on Tmall / JD:
+- ``item_level`` 单品优惠: timed_discount 限时折扣, member_price 会员价, multi_buy_discount 满件折
+  on an item. Applied automatically (the buyer cannot decline a 单品优惠): each line takes its own
+  best one — one item-level offer per line.
+- ``store_level`` 店铺优惠: one activity (满减 / 满件折, exclusion group ``activity``) plus one
+  store coupon (group ``coupon``), every threshold computed on the item-level result.
+- ``platform_level`` 平台优惠: cross-store 满减 and one platform coupon, thresholds computed on the
+  amounts after the store level.
+Within a level (and store), at most one promotion per exclusion group applies; an ``exclusive``
+promotion (不与其他优惠同享) applies alone at its level.
+
+Money is Decimal yuan with at most two decimals (分); floats are refused.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
+from typing import ClassVar, Literal
+
+from shopops.core.errors import ValidationError
+from shopops.core.money import round_cents, to_decimal
+
+Level = Literal["item_level", "store_level", "platform_level"]
+LEVELS: tuple[Level, ...] = ("item_level", "store_level", "platform_level")
+ORDER_LEVELS: tuple[Level, ...] = ("store_level", "platform_level")
+
+
+class PricingError(ValidationError):
+    code = "pricing.invalid"
+
+
+class InvalidPromotion(PricingError):
+    code = "pricing.invalid_promotion"
+
+
+class InvalidCart(PricingError):
+    code = "pricing.invalid_cart"
+
+
+class InvalidFloor(PricingError):
+    code = "pricing.invalid_floor"
+
+
+class BelowFloor(PricingError):
+    code = "pricing.below_floor"
+
+
+def money(value: object, name: str, *, positive: bool = False,
+          error: type[PricingError] = InvalidPromotion) -> Decimal:
+    """A yuan amount ≥ 0 (> 0 when ``positive``) with at most 2 decimals, or ``error`` naming it."""
+    try:
+        amount = to_decimal(value, field=name)
+    except ValidationError as exc:
+        raise error(exc.message, field=name) from None
+    if amount < 0 or (positive and amount == 0):
+        raise error(f"{name}: must be {'> 0' if positive else '≥ 0'}, got {amount}", field=name)
+    if amount != round_cents(amount):
+        raise error(f"{name}: at most 2 decimals (分), got {amount}", field=name)
+    return amount
+
+
+def rate(value: object, name: str) -> Decimal:
+    """A discount rate strictly inside (0, 1): 0.9 means 9折."""
+    if isinstance(value, float | bool):
+        raise InvalidPromotion(f"{name}: a rate must be a Decimal or string, not {value!r}",
+                               field=name)
+    try:
+        result = Decimal(str(value))
+    except ArithmeticError:
+        raise InvalidPromotion(f"{name}: {value!r} is not a rate", field=name) from None
+    if not result.is_finite() or not Decimal(0) < result < Decimal(1):
+        raise InvalidPromotion(f"{name}: rate must be between 0 and 1 (exclusive), got {value}",
+                               field=name)
+    return result
+
+
+def to_cents(amount: Decimal) -> int:
+    return int(round_cents(amount) * 100)
+
+
+def apply_rate_cents(cents: int, discount_rate: Decimal) -> int:
+    """cents × rate, rounded half up to the cent (platforms show the 折后价 to the 分)."""
+    return int((Decimal(cents) * discount_rate).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def _set(self: object, name: str, value: object) -> None:
+    object.__setattr__(self, name, value)  # normalising inside a frozen dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class CartLine:
+    """One cart line (购物车行): a SKU, how many, its list unit price (标价)."""
+
+    sku: str
+    quantity: int
+    unit_price: Decimal
+    category: str | None = None
+    store: str | None = None
+
+    def __post_init__(self) -> None:
+        if not self.sku:
+            raise InvalidCart("sku: must not be empty", field="sku")
+        if isinstance(self.quantity, bool) or not isinstance(self.quantity, int) \
+                or self.quantity < 1:
+            raise InvalidCart(f"quantity: must be an integer ≥ 1, got {self.quantity!r}",
+                              field="quantity")
+        _set(self, "unit_price", money(self.unit_price, "unit_price", error=InvalidCart))
+
+    @property
+    def list_cents(self) -> int:
+        return to_cents(self.unit_price) * self.quantity
+
+
+@dataclass(frozen=True, slots=True)
+class Cart:
+    """A buyer's cart: lines, the member tier (会员等级) and the coupon ids the buyer holds."""
+
+    lines: tuple[CartLine, ...]
+    member_tier: str | None = None
+    coupons: tuple[str, ...] = ()
+    shipping_fee: Decimal = Decimal("0.00")
+
+    def __post_init__(self) -> None:
+        _set(self, "lines", tuple(self.lines))
+        _set(self, "coupons", tuple(self.coupons))
+        if not self.lines:
+            raise InvalidCart("lines: a cart needs at least one line", field="lines")
+        _set(self, "shipping_fee", money(self.shipping_fee, "shipping_fee", error=InvalidCart))
+
+
+@dataclass(frozen=True, kw_only=True)
+class Promotion:
+    """What every promotion has: id, 中文名, level, scope, validity window, exclusion group."""
+
+    kind: ClassVar[str] = "promotion"
+    allowed_levels: ClassVar[tuple[Level, ...]] = LEVELS
+    default_group: ClassVar[str] = "activity"
+
+    id: str
+    name: str
+    level: Level = "store_level"
+    store: str | None = None  # None: the whole cart
+    skus: Collection[str] | None = None  # None: every SKU
+    categories: Collection[str] | None = None
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    group: str | None = None  # exclusion group (互斥组) inside the level; None: the kind's default
+    exclusive: bool = False  # 不与其他优惠同享: nothing else at its level
+
+    def __post_init__(self) -> None:
+        if not self.id:
+            raise InvalidPromotion("id: must not be empty", field="id")
+        if self.level not in self.allowed_levels:
+            raise InvalidPromotion(f"level: {self.kind} cannot be {self.level!r}; allowed "
+                                   f"{', '.join(self.allowed_levels)}", field="level")
+        if self.starts_at and self.ends_at and self.starts_at >= self.ends_at:
+            raise InvalidPromotion("ends_at: must be after starts_at", field="ends_at")
+        for name in ("skus", "categories"):
+            values = getattr(self, name)
+            if values is not None:
+                if isinstance(values, str) or not values:
+                    raise InvalidPromotion(f"{name}: give a non-empty list or leave it out",
+                                           field=name)
+                _set(self, name, frozenset(values))
+
+    @property
+    def exclusion_group(self) -> str:
+        return self.group or self.default_group
+
+    def is_active(self, now: datetime) -> bool:
+        """Inside [starts_at, ends_at) — an offer never applies outside its window."""
+        return (self.starts_at is None or self.starts_at <= now) and \
+            (self.ends_at is None or now < self.ends_at)
+
+    def covers(self, line: CartLine) -> bool:
+        return (self.store is None or line.store == self.store) and \
+            (self.skus is None or line.sku in self.skus) and \
+            (self.categories is None or line.category in self.categories)
+
+    def usable_by(self, cart: Cart, now: datetime) -> bool:
+        return self.is_active(now)
+
+
+class ItemOffer(Promotion):
+    """An item-level offer: gives a lower unit price for a line, or None."""
+
+    def unit_price_for(self, line: CartLine, cart: Cart) -> Decimal | None:
+        raise NotImplementedError
+
+
+class OrderOffer(Promotion):
+    """A store- or platform-level offer: an amount off the eligible base (in 分)."""
+
+    def discount_cents(self, base_cents: int, item_count: int) -> int:
+        raise NotImplementedError
+
+
+@dataclass(frozen=True, kw_only=True)
+class TimedDiscount(ItemOffer):
+    """限时折扣 / 单品折扣: a rate (0.8 = 8折) or a fixed price on SKUs during its window."""
+
+    kind: ClassVar[str] = "timed_discount"
+    allowed_levels: ClassVar[tuple[Level, ...]] = ("item_level",)
+    level: Level = "item_level"
+    rate: Decimal | None = None
+    price: Decimal | None = None
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if (self.rate is None) == (self.price is None):
+            raise InvalidPromotion("rate: give either a rate or a price", field="rate")
+        if self.rate is not None:
+            _set(self, "rate", rate(self.rate, "rate"))
+        if self.price is not None:
+            _set(self, "price", money(self.price, "price"))
+            if self.skus is None:
+                raise InvalidPromotion("skus: a fixed price needs its SKUs", field="skus")
+
+    def unit_price_for(self, line: CartLine, cart: Cart) -> Decimal | None:
+        if self.price is not None:
+            return self.price
+        assert self.rate is not None
+        return round_cents(line.unit_price * self.rate)
+
+
+@dataclass(frozen=True, kw_only=True)
+class MemberPrice(ItemOffer):
+    """会员价: a price per SKU for each member tier, ``prices[tier][sku]``."""
+
+    kind: ClassVar[str] = "member_price"
+    allowed_levels: ClassVar[tuple[Level, ...]] = ("item_level",)
+    level: Level = "item_level"
+    prices: Mapping[str, Mapping[str, Decimal]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if not self.prices:
+            raise InvalidPromotion("prices: give at least one tier with SKU prices",
+                                   field="prices")
+        checked: dict[str, dict[str, Decimal]] = {}
+        for tier, sku_prices in self.prices.items():
+            if not sku_prices:
+                raise InvalidPromotion(f"prices.{tier}: no SKU prices", field=f"prices.{tier}")
+            checked[tier] = {sku: money(p, f"prices.{tier}.{sku}")
+                             for sku, p in sku_prices.items()}
+        _set(self, "prices", checked)
+
+    def unit_price_for(self, line: CartLine, cart: Cart) -> Decimal | None:
+        if cart.member_tier is None:
+            return None
+        return self.prices.get(cart.member_tier, {}).get(line.sku)
+
+
+@dataclass(frozen=True, kw_only=True)
+class MultiBuyDiscount(ItemOffer, OrderOffer):
+    """满件折: buy ``qty`` eligible items → ``rate`` (2件9折 = ``((2, "0.9"),)``).
+
+    Item-level (单品满件折, the default) or one store-level activity (店铺满件折)."""
+
+    kind: ClassVar[str] = "multi_buy_discount"
+    allowed_levels: ClassVar[tuple[Level, ...]] = ("item_level", "store_level")
+    level: Level = "item_level"
+    tiers: tuple[tuple[int, Decimal], ...] = ()
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if not self.tiers:
+            raise InvalidPromotion("tiers: give at least one (qty, rate) tier", field="tiers")
+        checked = []
+        for n, (qty, tier_rate) in enumerate(self.tiers):
+            if isinstance(qty, bool) or not isinstance(qty, int) or qty < 1:
+                raise InvalidPromotion(f"tiers[{n}].qty: must be an integer ≥ 1",
+                                       field=f"tiers[{n}].qty")
+            checked.append((qty, rate(tier_rate, f"tiers[{n}].rate")))
+        checked.sort()
+        if len({q for q, _ in checked}) != len(checked):
+            raise InvalidPromotion("tiers: quantities must differ", field="tiers")
+        _set(self, "tiers", tuple(checked))
+
+    def rate_for(self, item_count: int) -> Decimal | None:
+        """The deepest tier reached by the item count (3件8折 beats 2件9折)."""
+        reached = [(q, r) for q, r in self.tiers if item_count >= q]
+        return min(r for _, r in reached) if reached else None
+
+    def unit_price_for(self, line: CartLine, cart: Cart) -> Decimal | None:
+        count = sum(other.quantity for other in cart.lines if self.covers(other))
+        tier_rate = self.rate_for(count)
+        return None if tier_rate is None else round_cents(line.unit_price * tier_rate)
+
+    def discount_cents(self, base_cents: int, item_count: int) -> int:
+        tier_rate = self.rate_for(item_count)
+        return 0 if tier_rate is None else base_cents - apply_rate_cents(base_cents, tier_rate)
+
+
+@dataclass(frozen=True, kw_only=True)
+class FullReduction(OrderOffer):
+    """满减: tiers of (threshold, off), the highest reached applies (满200减20, 满400减50).
+
+    ``repeat=True`` is 每满减 (every full 200 → 20 off), one tier, optional ``cap`` (封顶)."""
+
+    kind: ClassVar[str] = "full_reduction"
+    allowed_levels: ClassVar[tuple[Level, ...]] = ORDER_LEVELS
+    tiers: tuple[tuple[Decimal, Decimal], ...] = ()
+    repeat: bool = False
+    cap: Decimal | None = None
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if not self.tiers:
+            raise InvalidPromotion("tiers: give at least one (threshold, off) tier",
+                                   field="tiers")
+        checked = []
+        for n, (threshold, off) in enumerate(self.tiers):
+            t = money(threshold, f"tiers[{n}].threshold", positive=True)
+            o = money(off, f"tiers[{n}].off", positive=True)
+            if t <= o:
+                raise InvalidPromotion(f"tiers[{n}].threshold: must exceed the amount off "
+                                       f"({t} ≤ {o})", field=f"tiers[{n}].threshold")
+            checked.append((t, o))
+        checked.sort()
+        if len({t for t, _ in checked}) != len(checked):
+            raise InvalidPromotion("tiers: thresholds must differ", field="tiers")
+        if self.repeat and len(checked) != 1:
+            raise InvalidPromotion("tiers: 每满减 (repeat) takes exactly one tier", field="tiers")
+        if self.cap is not None:
+            if not self.repeat:
+                raise InvalidPromotion("cap: only 每满减 (repeat) has a cap", field="cap")
+            _set(self, "cap", money(self.cap, "cap", positive=True))
+        _set(self, "tiers", tuple(checked))
+
+    def discount_cents(self, base_cents: int, item_count: int) -> int:
+        if self.repeat:
+            threshold, off = (to_cents(x) for x in self.tiers[0])
+            total = base_cents // threshold * off
+            return total if self.cap is None else min(total, to_cents(self.cap))
+        reached = [to_cents(off) for threshold, off in self.tiers
+                   if base_cents >= to_cents(threshold)]
+        return max(reached, default=0)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Coupon(OrderOffer):
+    """优惠券: ``amount`` off when the eligible base reaches ``threshold`` (0: 无门槛券).
+
+    One coupon per level (a store coupon + a platform coupon); only coupons the buyer holds."""
+
+    kind: ClassVar[str] = "coupon"
+    allowed_levels: ClassVar[tuple[Level, ...]] = ORDER_LEVELS
+    default_group: ClassVar[str] = "coupon"
+    threshold: Decimal = Decimal("0")
+    amount: Decimal = Decimal("0")
+    per_user_limit: int = 1  # data for claiming (领券); the engine sees held coupons only
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.group not in (None, "coupon"):
+            raise InvalidPromotion("group: coupons are always in group 'coupon'", field="group")
+        _set(self, "amount", money(self.amount, "amount", positive=True))
+        _set(self, "threshold", money(self.threshold, "threshold"))
+        if self.threshold and self.threshold <= self.amount:
+            raise InvalidPromotion(f"threshold: must exceed the amount ({self.threshold} ≤ "
+                                   f"{self.amount}) or be 0", field="threshold")
+        if isinstance(self.per_user_limit, bool) or not isinstance(self.per_user_limit, int) \
+                or self.per_user_limit < 1:
+            raise InvalidPromotion("per_user_limit: must be an integer ≥ 1",
+                                   field="per_user_limit")
+
+    def usable_by(self, cart: Cart, now: datetime) -> bool:
+        return self.is_active(now) and self.id in cart.coupons
+
+    def discount_cents(self, base_cents: int, item_count: int) -> int:
+        reached = base_cents > 0 and base_cents >= to_cents(self.threshold)
+        return to_cents(self.amount) if reached else 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class FreeShippingThreshold(Promotion):
+    """包邮门槛: the shipping fee is waived when the paid goods amount reaches ``threshold``."""
+
+    kind: ClassVar[str] = "free_shipping_threshold"
+    allowed_levels: ClassVar[tuple[Level, ...]] = ORDER_LEVELS
+    default_group: ClassVar[str] = "free_shipping"
+    threshold: Decimal = Decimal("0")
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _set(self, "threshold", money(self.threshold, "threshold"))
+
+
+@dataclass(frozen=True, kw_only=True)
+class GiftWithPurchase(Promotion):
+    """满赠: paid goods amount ≥ ``threshold`` → ``gift_quantity`` × ``gift_sku`` at ¥0."""
+
+    kind: ClassVar[str] = "gift_with_purchase"
+    allowed_levels: ClassVar[tuple[Level, ...]] = ORDER_LEVELS
+    default_group: ClassVar[str] = "gift"
+    threshold: Decimal = Decimal("0")
+    gift_sku: str = ""
+    gift_quantity: int = 1
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _set(self, "threshold", money(self.threshold, "threshold", positive=True))
+        if not self.gift_sku:
+            raise InvalidPromotion("gift_sku: must not be empty", field="gift_sku")
+        if isinstance(self.gift_quantity, bool) or not isinstance(self.gift_quantity, int) \
+                or self.gift_quantity < 1:
+            raise InvalidPromotion("gift_quantity: must be an integer ≥ 1",
+                                   field="gift_quantity")
