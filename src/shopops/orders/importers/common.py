@@ -1,0 +1,192 @@
+"""What every platform parser shares: column layouts, row access by column name, status words,
+and the row → order grouping that keeps bad rows out without stopping the good ones."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from shopops.orders.importers.cells import CellError, header_key, identifier, text
+from shopops.orders.importers.files import SourceRow, Table
+from shopops.orders.importers.records import RowError
+from shopops.orders.importers.report import MissingColumnsError, Note, Problem
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+@dataclass(frozen=True, slots=True)
+class Layout:
+    """One export layout of a platform: its required and optional columns (Chinese headers)."""
+
+    platform: str
+    name: str
+    title: str
+    required: tuple[str, ...]
+    optional: tuple[str, ...] = ()
+
+    @property
+    def known(self) -> tuple[str, ...]:
+        return self.required + self.optional
+
+
+class Columns:
+    """Where each column of a layout sits in a table's header row (matched by ``header_key``)."""
+
+    def __init__(self, headers: Iterable[str], layout: Layout) -> None:
+        self.layout = layout
+        self.width = 0
+        self.index: dict[str, int] = {}
+        for position, header in enumerate(headers):
+            self.width = position + 1
+            if header:
+                self.index.setdefault(header_key(header), position)
+
+    def missing(self) -> list[str]:
+        return [name for name in self.layout.required if header_key(name) not in self.index]
+
+    def has(self, name: str) -> bool:
+        return header_key(name) in self.index
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One source row, read by column name; cleaning errors carry the column and the value."""
+
+    number: int
+    cells: tuple[str, ...]
+    columns: Columns
+
+    def raw(self, name: str) -> str:
+        position = self.columns.index.get(header_key(name))
+        if position is None:
+            return ""
+        if position >= len(self.cells):
+            if name in self.columns.layout.required:
+                raise RowError(
+                    name, None, f"the row has only {len(self.cells)} of {self.columns.width} "
+                    "cells; the file looks truncated"
+                )
+            return ""
+        return self.cells[position]
+
+    def read(self, name: str, clean: Callable[[str], T]) -> T:
+        value = self.raw(name)
+        try:
+            return clean(value)
+        except CellError as exc:
+            raise RowError(name, value.strip(), exc.reason) from None
+
+    def first(self, names: Iterable[str], clean: Callable[[str], T], default: T) -> T:
+        """The first of several alternative columns that has a value."""
+        for name in names:
+            if text(self.raw(name)):
+                return self.read(name, clean)
+        return default
+
+
+StatusWords = Mapping[str, str]
+
+
+def status_words(words: Mapping[str, str]) -> dict[str, str]:
+    """A platform's status words keyed for matching (full-width and ASCII commas alike)."""
+    return {header_key(word): status for word, status in words.items()}
+
+
+def map_status(row: Row, column: str, words: StatusWords, platform: str) -> tuple[str, str]:
+    """(ShopOps status, the platform's own word) of a row; unknown words reject the row."""
+    word = text(row.raw(column))
+    status = words.get(header_key(word))
+    if status is None:
+        raise RowError(column, word, f"unknown {platform} status {word!r}")
+    return status, word
+
+
+@dataclass(slots=True)
+class Outcome:
+    """Problems and notes collected while parsing, and the orders left out because of them."""
+
+    problems: list[Problem] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
+    rejected_orders: set[str] = field(default_factory=set)
+
+    def reject(self, row: int | None, error: RowError, prefix: str = "",
+               file: str | None = None) -> None:
+        self.problems.append(Problem(row, error.column, error.value, prefix + error.reason, file))
+
+
+def require_columns(table: Table, layout: Layout) -> Columns:
+    columns = Columns(table.headers, layout)
+    missing = columns.missing()
+    if missing:
+        raise MissingColumnsError(layout.title, missing, layout=layout.name, file=table.name)
+    return columns
+
+
+def unique_rows(table: Table, outcome: Outcome) -> Iterable[SourceRow]:
+    """Rows with exact duplicates collapsed into their first occurrence (with a note)."""
+    seen: dict[tuple[str, ...], int] = {}
+    for row in table.rows:
+        key = tuple(cell.strip() for cell in row.cells)
+        while key and not key[-1]:
+            key = key[:-1]
+        if key in seen:
+            outcome.notes.append(
+                Note(row.number, f"row {row.number} is identical to row {seen[key]}; collapsed")
+            )
+            continue
+        seen[key] = row.number
+        yield row
+
+
+def group_rows(
+    table: Table,
+    layout: Layout,
+    order_column: str,
+    parse: Callable[[Row], T],
+    outcome: Outcome,
+) -> dict[str, list[tuple[int, T]]]:
+    """Parse each row and group by order number; an order with a rejected row is left out."""
+    columns = require_columns(table, layout)
+    groups: dict[str, list[tuple[int, T]]] = {}
+    bad: dict[str, int] = {}
+    for source in unique_rows(table, outcome):
+        row = Row(source.number, source.cells, columns)
+        try:
+            order_no = row.read(order_column, identifier)
+            if not order_no:
+                raise RowError(order_column, "", "order number is empty")
+        except RowError as exc:
+            outcome.reject(row.number, exc, file=table.name)
+            continue
+        try:
+            groups.setdefault(order_no, []).append((row.number, parse(row)))
+        except RowError as exc:
+            outcome.reject(row.number, exc, f"order {order_no} left out: ", table.name)
+            bad.setdefault(order_no, row.number)
+    for order_no, bad_row in bad.items():
+        outcome.rejected_orders.add(order_no)
+        for number, _ in groups.pop(order_no, []):
+            outcome.problems.append(Problem(
+                number, None, None, f"order {order_no} left out: row {bad_row} rejected",
+                table.name,
+            ))
+    return groups
+
+
+def build_each(
+    groups: Mapping[str, list[tuple[int, T]]],
+    build: Callable[[str, list[tuple[int, T]]], R],
+    outcome: Outcome,
+    file: str | None = None,
+) -> list[R]:
+    """Build one record per order; an order whose rows do not add up becomes a problem."""
+    built: list[R] = []
+    for order_no, rows in groups.items():
+        try:
+            built.append(build(order_no, rows))
+        except RowError as exc:
+            outcome.reject(rows[0][0], exc, f"order {order_no}: ", file)
+            outcome.rejected_orders.add(order_no)
+    return built

@@ -1,0 +1,131 @@
+"""The importers' front door: read the file(s), detect platform and encoding, parse records.
+
+``import_export(path, …)`` for one export, ``import_export(orders, items)`` for the 淘宝/天猫
+订单报表 + 宝贝报表 pair. Pure: no database, no clock. File-level problems raise
+``ImportFileError``; row-level ones land in ``ImportResult.problems``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from shopops.core.clock import DEFAULT_TIMEZONE
+from shopops.orders.importers import douyin, jd, pdd, taobao
+from shopops.orders.importers.common import Outcome
+from shopops.orders.importers.detect import LAYOUTS, detect_layout
+from shopops.orders.importers.files import Source, Table, read_table
+from shopops.orders.importers.generic import ColumnMapping, parse_generic
+from shopops.orders.importers.report import Detection, ImportFileError, ImportResult, Note
+
+# the --platform names; tmall exports are taobao's format
+PLATFORMS = {"taobao": "taobao", "tmall": "taobao", "pdd": "pdd", "douyin": "douyin",
+             "jd": "jd", "generic": "generic"}
+
+
+def import_export(
+    *sources: Source,
+    platform: str | None = None,
+    mapping: ColumnMapping | None = None,
+    timezone: str = DEFAULT_TIMEZONE,
+    encoding: str | None = None,
+    names: Sequence[str] = (),
+) -> ImportResult:
+    """Parse one platform export (two for the Taobao pair) into orders, problems and notes.
+
+    ``names`` label uploaded bytes in messages (paths are labelled by their file name).
+    """
+    if not sources:
+        raise ImportFileError("no file given", field="file")
+    zone = _zone(timezone)
+    family = _family(platform, mapping)
+    labels = list(names) + [None] * (len(sources) - len(names))
+    tables = [read_table(source, encoding=encoding, name=label)
+              for source, label in zip(sources, labels, strict=False)]
+    outcome = Outcome(notes=[note for t in tables for note in _sheet_notes(t)])
+    if family == "generic":
+        if mapping is None:
+            raise ImportFileError("the generic importer needs a column mapping", field="mapping")
+        table = _only(tables, "generic")
+        result = _result(platform or "generic", table, outcome, None)
+        result.orders = parse_generic(table, mapping, zone, outcome)
+        return result
+    detections = [_detect(t, family) for t in tables]
+    kinds = {d.platform for d in detections}
+    if len(kinds) > 1:
+        raise ImportFileError(f"the files are from different platforms: {', '.join(sorted(kinds))}",
+                              field="platform")
+    kind = kinds.pop()
+    if kind == "taobao":
+        orders, items = _taobao_pair(tables, detections)
+        result = _result(platform or "taobao", orders, outcome, detections[tables.index(orders)])
+        result.orders = taobao.parse_taobao(orders, items, zone, outcome)
+        return result
+    table = _only(tables, kind)
+    result = _result(platform or kind, table, outcome, detections[0])
+    if kind == "pdd":
+        result.orders = pdd.parse_pdd(table, zone, outcome)
+    elif kind == "douyin":
+        result.orders = douyin.parse_douyin(table, zone, outcome)
+    else:
+        result.settlements = jd.parse_jd_settlement(table, zone, outcome)
+    return result
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ImportFileError(f"unknown time zone {name!r}", field="timezone") from None
+
+
+def _family(platform: str | None, mapping: ColumnMapping | None) -> str | None:
+    if platform is None:
+        return "generic" if mapping is not None else None
+    if platform not in PLATFORMS:
+        raise ImportFileError(f"unknown platform {platform!r}; known: {', '.join(PLATFORMS)}",
+                              field="platform")
+    return PLATFORMS[platform]
+
+
+def _detect(table: Table, family: str | None) -> Detection:
+    layouts = [layout for layout in LAYOUTS if family in (None, layout.platform)]
+    try:
+        return detect_layout(table.headers, layouts)
+    except ImportFileError:
+        if len(layouts) != 1:
+            raise
+    # told the platform: parsing names the missing columns
+    return Detection(layouts[0].platform, layouts[0].name, 0.0, ())
+
+
+def _only(tables: Sequence[Table], kind: str) -> Table:
+    if len(tables) != 1:
+        raise ImportFileError(f"a {kind} import reads one file, got {len(tables)}", field="file")
+    return tables[0]
+
+
+def _taobao_pair(tables: list[Table], detections: list[Detection]) -> tuple[Table, Table]:
+    orders = [t for t, d in zip(tables, detections, strict=True) if d.layout == "taobao_orders"]
+    items = [t for t, d in zip(tables, detections, strict=True) if d.layout != "taobao_orders"]
+    if len(orders) != 1 or len(items) != 1:
+        raise ImportFileError(
+            "a 淘宝/天猫 import needs the 订单报表 and the 宝贝报表 together "
+            f"(got {len(orders)} 订单报表 and {len(items)} 宝贝报表)",
+            field="file",
+        )
+    return orders[0], items[0]
+
+
+def _sheet_notes(table: Table) -> list[Note]:
+    if not table.ignored_sheets:
+        return []
+    ignored = "、".join(table.ignored_sheets)
+    return [Note(None, f"{table.name}: read sheet {table.sheet!r}; other sheet(s) ignored: "
+                       f"{ignored}")]
+
+
+def _result(platform: str, table: Table, outcome: Outcome,
+            detection: Detection | None) -> ImportResult:
+    return ImportResult(platform, table.encoding, table.format, problems=outcome.problems,
+                        notes=outcome.notes, detection=detection)
