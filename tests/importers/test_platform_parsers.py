@@ -9,13 +9,22 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from shopops.orders.importers import ColumnMapping, ImportedOrder, ImportFileError, import_export
 from shopops.orders.importers.records import allocate, combined_status
 from shopops.orders.models import ORDER_STATUSES
-from tests.importers.fixtures import GENERIC_MAPPING_JSON
+from tests.importers.fixtures import (
+    GENERIC_MAPPING_JSON,
+    JD_FEES,
+    JD_SETTLEMENT_HEADERS,
+    PDD_HEADERS,
+    PDD_ORDERS,
+    TAOBAO_ORDER_HEADERS,
+    TAOBAO_ORDERS,
+    csv_bytes,
+)
 
 SH = ZoneInfo("Asia/Shanghai")
 D = Decimal
@@ -257,3 +266,125 @@ def test_allocation_adds_up_exactly(total: Decimal, weights: list[Decimal]) -> N
     assert sum(parts, D(0)) == total
     assert all(part >= 0 for part in parts)
     assert all(part == part.quantize(D("0.01")) for part in parts)
+
+
+LATER_ITEM_HEADERS = [
+    "子订单编号",
+    "主订单编号",
+    "标题",
+    "价格",
+    "购买数量",
+    "商家编码",
+    "买家实际支付金额",
+    "退款状态",
+    "退款金额",
+    "订单状态",
+]
+
+
+def test_later_tmall_item_report_with_sub_orders() -> None:
+    orders = csv_bytes(TAOBAO_ORDER_HEADERS, [TAOBAO_ORDERS[0]], "gbk")
+    items = csv_bytes(
+        LATER_ITEM_HEADERS,
+        [
+            {
+                "子订单编号": "'1930679858170001",
+                "主订单编号": '="1930679858170647"',
+                "标题": "保温杯",
+                "价格": "99.00",
+                "购买数量": "1",
+                "商家编码": "SKU-A",
+                "买家实际支付金额": "120.00",
+                "退款状态": "退款成功",
+                "退款金额": "20.00",
+            },
+            {
+                "子订单编号": "'1930679858170002",
+                "主订单编号": '="1930679858170647"',
+                "标题": "杯套",
+                "价格": "49.50",
+                "购买数量": "2",
+                "商家编码": "SKU-B",
+                "买家实际支付金额": "68.00",
+            },
+        ],
+        "utf-8",
+    )
+    result = import_export(orders, items, names=["订单报表.csv", "宝贝报表.csv"], platform="tmall")
+    assert result.problems == [] and result.detection is not None
+    [order] = result.orders
+    assert [(ln.sub_order_no, ln.paid_amount, ln.refund_amount) for ln in order.lines] == [
+        ("1930679858170001", D("120.00"), D("20.00")),
+        ("1930679858170002", D("68.00"), D("0")),
+    ]
+    assert_book_identities(order)
+
+
+def test_orders_repeated_with_different_values_are_refused() -> None:
+    changed = {**PDD_ORDERS[0], "商家备注": "改过"}
+    data = csv_bytes(PDD_HEADERS, [PDD_ORDERS[0], changed, PDD_ORDERS[1]])
+    result = import_export(data, names=["pdd.csv"])
+    assert [o.channel_order_no for o in result.orders] == ["201119-223456789012345"]
+    [problem] = result.problems
+    assert (problem.file, problem.row, problem.column) == ("pdd.csv", 2, "订单号")
+    assert "appears on several rows (2, 3)" in problem.reason
+
+
+def test_excel_mangled_or_empty_order_numbers_are_rejected() -> None:
+    rows = [
+        {**PDD_ORDERS[0], "订单号": "1.93068E+15"},
+        {**PDD_ORDERS[1], "订单号": ""},
+        PDD_ORDERS[2],
+    ]
+    result = import_export(csv_bytes(PDD_HEADERS, rows))
+    assert len(result.orders) == 1
+    assert [(p.row, p.column) for p in result.problems] == [(2, "订单号"), (3, "订单号")]
+    assert "rounded by Excel" in result.problems[0].reason
+    assert result.problems[1].reason == "order number is empty"
+
+
+def test_jd_unknown_status_is_kept_and_noted() -> None:
+    rows = [{**JD_FEES[0], "订单状态": "锁定"}, JD_FEES[1]]
+    result = import_export(csv_bytes(JD_SETTLEMENT_HEADERS, rows), platform="jd")
+    [settlement] = result.settlements
+    assert (settlement.status, settlement.platform_status) == (None, "锁定")
+    assert [n.message for n in result.notes] == [
+        "order 300000000001: 京东 status '锁定' not mapped"
+    ]
+
+
+def test_jd_direction_must_be_income_or_expense() -> None:
+    rows = [JD_FEES[4], {**JD_FEES[5], "收支方向": "其他"}, JD_FEES[0]]
+    result = import_export(csv_bytes(JD_SETTLEMENT_HEADERS, rows))
+    assert [s.channel_order_no for s in result.settlements] == ["300000000001"]
+    assert (result.problems[0].row, result.problems[0].column) == (3, "收支方向")
+
+
+amounts = st.decimals(min_value=0, max_value=99999, places=2)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(amounts, amounts, amounts, st.integers(1, 9)), min_size=1, max_size=6))
+def test_any_pdd_row_is_an_order_that_adds_up_or_a_problem(
+    rows: list[tuple[Decimal, Decimal, Decimal, int]],
+) -> None:
+    data = csv_bytes(
+        PDD_HEADERS,
+        [
+            {
+                **PDD_ORDERS[0],
+                "订单号": f"P-{i}",
+                "商品总价(元)": str(listed),
+                "邮费(元)": str(ship),
+                "用户实付金额(元)": str(paid),
+                "商品数量(件)": str(qty),
+            }
+            for i, (listed, ship, paid, qty) in enumerate(rows)
+        ],
+    )
+    result = import_export(data)
+    assert len(result.orders) + len(result.problems) == len(rows)
+    for order in result.orders:
+        assert_book_identities(order)
+    for problem in result.problems:
+        assert "less than the shipping fee" in problem.reason

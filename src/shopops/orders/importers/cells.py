@@ -21,6 +21,7 @@ EMPTY_MARKERS = frozenset({"", "-", "--", "null", "none", "0000-00-00 00:00:00",
 _EXCEL_GUARD = re.compile(r'^=\s*"(.*)"$', re.DOTALL)
 _CURRENCY_MARKS = ("¥", "￥", "元", "RMB", "CNY")
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
+_SCIENTIFIC = re.compile(r"^\d(\.\d+)?[eE]\+?\d+$")
 _QUANTITY = re.compile(r"^(\d+)(\.0+)?$")
 _DATETIME = re.compile(
     r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?"
@@ -51,6 +52,15 @@ def text(value: str) -> str:
 def identifier(value: str) -> str:
     """An order number, SKU code or phone: text guard and leading apostrophe (``'186…``) off."""
     return text(value).lstrip("'`").strip()
+
+
+def order_number(value: str) -> str:
+    """An order number; one Excel turned into ``1.93068E+15`` has lost digits and is refused."""
+    cleaned = identifier(value)
+    if _SCIENTIFIC.match(cleaned):
+        raise CellError(f"order number {cleaned!r} was rounded by Excel (scientific notation); "
+                        "export again or keep the column as text")
+    return cleaned
 
 
 def optional_text(value: str) -> str | None:

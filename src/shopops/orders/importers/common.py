@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from shopops.orders.importers.cells import CellError, header_key, identifier, text
+from shopops.orders.importers.cells import CellError, header_key, order_number, text
 from shopops.orders.importers.files import SourceRow, Table
 from shopops.orders.importers.records import RowError
 from shopops.orders.importers.report import MissingColumnsError, Note, Problem
@@ -154,7 +154,7 @@ def group_rows(
     for source in unique_rows(table, outcome):
         row = Row(source.number, source.cells, columns)
         try:
-            order_no = row.read(order_column, identifier)
+            order_no = row.read(order_column, order_number)
             if not order_no:
                 raise RowError(order_column, "", "order number is empty")
         except RowError as exc:
