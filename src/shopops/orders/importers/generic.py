@@ -9,11 +9,11 @@ part (paid − shipping) is split over the lines by their own amounts.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from shopops.orders.importers import cells
@@ -37,6 +37,7 @@ REQUIRED_FIELDS = ("channel_order_no", "status", "created_at", "sku_code", "quan
 OPTIONAL_FIELDS = ("sub_order_no", "title", "line_paid_amount", "line_refund_amount",
                    "paid_at", "shipped_at", "completed_at", "buyer_id", "buyer_phone",
                    "shipping_fee", "paid_amount", "refund_amount", "tracking_no", "carrier")
+T = TypeVar("T")
 # common Chinese status words; a mapping's own status_words come first
 DEFAULT_STATUS_WORDS = {
     "待付款": "created", "待支付": "created", "已付款": "paid", "待发货": "paid",
@@ -93,10 +94,24 @@ class ColumnMapping:
         return {cells.header_key(w): s for w, s in merged.items()}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class _GenericRow:
-    values: dict[str, Any]
+    """One row: its line, and the order-level fields it repeats (the first row's are used)."""
+
     line: ImportedLine
+    status: str
+    word: str
+    created_at: datetime
+    paid_at: datetime | None
+    shipped_at: datetime | None
+    completed_at: datetime | None
+    buyer_id: str | None
+    buyer_phone: str | None
+    shipping_fee: Decimal
+    paid_amount: Decimal | None
+    refund_amount: Decimal | None
+    tracking_no: str | None
+    carrier: str | None
 
 
 def parse_generic(table: Table, mapping: ColumnMapping, timezone: ZoneInfo, outcome: Outcome,
@@ -109,17 +124,19 @@ def parse_generic(table: Table, mapping: ColumnMapping, timezone: ZoneInfo, outc
 
 
 class _RowReader:
+    """Reads the mapped fields of a row; an unmapped optional field reads as its default."""
+
     def __init__(self, mapping: ColumnMapping, timezone: ZoneInfo) -> None:
         self.mapping = mapping
         self.timezone = timezone
         self.status_words = mapping.words()
 
-    def get(self, row: Row, field_name: str, clean: Any, default: Any = None) -> Any:
+    def get(self, row: Row, field_name: str, clean: Callable[[str], T], default: T) -> T:
         header = self.mapping.header_of(field_name)
         return default if header is None else row.read(header, clean)
 
-    def when(self, value: str) -> datetime | None:
-        return cells.local_datetime(value, self.timezone)
+    def when(self, row: Row, field_name: str) -> datetime | None:
+        return self.get(row, field_name, lambda v: cells.local_datetime(v, self.timezone), None)
 
     def status(self, value: str) -> str:
         word = cells.text(value)
@@ -128,16 +145,16 @@ class _RowReader:
             raise cells.CellError(f"unknown status {word!r}; add it to the mapping's status_words")
         return status
 
-    def parse(self, row: Row) -> _GenericRow:
-        quantity = self.get(row, "quantity", cells.quantity)
-        unit_price = self.get(row, "unit_price", cells.required_amount)
-        line_paid = self.get(row, "line_paid_amount", cells.amount)
-        created = self.get(row, "created_at", self.when)
-        if created is None:
-            raise RowError(self.mapping.header_of("created_at"), "", "creation time is empty")
-        line = ImportedLine(
-            sub_order_no=self.get(row, "sub_order_no", cells.identifier) or None,
-            sku_code=self.get(row, "sku_code", cells.identifier),
+    def line(self, row: Row) -> ImportedLine:
+        quantity = self.get(row, "quantity", cells.quantity, 0)
+        unit_price = self.get(row, "unit_price", cells.required_amount, ZERO)
+        line_paid = self.get(row, "line_paid_amount", cells.amount, None)
+        sku_code = self.get(row, "sku_code", cells.identifier, "")
+        if not sku_code:
+            raise RowError(self.mapping.header_of("sku_code"), "", "SKU code is empty")
+        return ImportedLine(
+            sub_order_no=self.get(row, "sub_order_no", cells.identifier, "") or None,
+            sku_code=sku_code,
             title=self.get(row, "title", cells.text, ""),
             quantity=quantity,
             unit_price=unit_price,
@@ -145,59 +162,63 @@ class _RowReader:
             refund_amount=self.get(row, "line_refund_amount", cells.amount_or_zero, ZERO),
             source_row=row.number,
         )
-        if not line.sku_code:
-            raise RowError(self.mapping.header_of("sku_code"), "", "SKU code is empty")
-        buyer = self.get(row, "buyer_id", cells.optional_text)
-        phone = self.get(row, "buyer_phone", cells.identifier) or None
-        values = {
-            "status": self.get(row, "status", self.status), "created_at": created,
-            "paid_at": self.get(row, "paid_at", self.when),
-            "shipped_at": self.get(row, "shipped_at", self.when),
-            "completed_at": self.get(row, "completed_at", self.when),
-            "buyer_id": buyer, "buyer_masked": cells.is_masked(buyer),
-            "buyer_phone": phone, "phone_masked": cells.is_masked(phone),
-            "shipping_fee": self.get(row, "shipping_fee", cells.amount_or_zero, ZERO),
-            "paid_amount": self.get(row, "paid_amount", cells.amount),
-            "refund_amount": self.get(row, "refund_amount", cells.amount),
-            "tracking_no": self.get(row, "tracking_no", cells.identifier) or None,
-            "carrier": self.get(row, "carrier", cells.optional_text),
-            "word": cells.text(row.raw(self.mapping.header_of("status") or "")),
-        }
-        return _GenericRow(values, line)
+
+    def parse(self, row: Row) -> _GenericRow:
+        line = self.line(row)
+        created = self.when(row, "created_at")
+        if created is None:
+            raise RowError(self.mapping.header_of("created_at"), "", "creation time is empty")
+        return _GenericRow(
+            line=line,
+            status=self.get(row, "status", self.status, ""),
+            word=self.get(row, "status", cells.text, ""),
+            created_at=created,
+            paid_at=self.when(row, "paid_at"),
+            shipped_at=self.when(row, "shipped_at"),
+            completed_at=self.when(row, "completed_at"),
+            buyer_id=self.get(row, "buyer_id", cells.optional_text, None),
+            buyer_phone=self.get(row, "buyer_phone", cells.identifier, "") or None,
+            shipping_fee=self.get(row, "shipping_fee", cells.amount_or_zero, ZERO),
+            paid_amount=self.get(row, "paid_amount", cells.amount, None),
+            refund_amount=self.get(row, "refund_amount", cells.amount, None),
+            tracking_no=self.get(row, "tracking_no", cells.identifier, "") or None,
+            carrier=self.get(row, "carrier", cells.optional_text, None),
+        )
 
 
 def _order(order_no: str, rows: list[tuple[int, _GenericRow]]) -> ImportedOrder:
-    first = rows[0][1].values
+    first = rows[0][1]
     lines = [part.line for _, part in rows]
-    shipping: Decimal = first["shipping_fee"]
     lines_paid = sum((line.paid_amount for line in lines), ZERO)
-    given: Decimal | None = first["paid_amount"]
-    paid = given if given is not None else lines_paid + shipping
+    paid = first.paid_amount if first.paid_amount is not None else lines_paid + first.shipping_fee
     listed = sum((ln.unit_price * ln.quantity for ln in lines), ZERO)
-    amounts = order_amounts(paid, shipping, listed)
-    parts = allocate(amounts.goods_amount, [line.paid_amount for line in lines])
-    fitted = tuple(
-        ImportedLine(sub_order_no=ln.sub_order_no, sku_code=ln.sku_code, title=ln.title,
-                     quantity=ln.quantity, unit_price=ln.unit_price, paid_amount=part,
-                     refund_amount=min(ln.refund_amount, part), source_row=ln.source_row)
-        for ln, part in zip(lines, parts, strict=True)
-    )
-    refund = first["refund_amount"]
+    amounts = order_amounts(paid, first.shipping_fee, listed)
+    fitted = _fit_lines(lines, amounts.goods_amount)
+    refund = first.refund_amount
     order = ImportedOrder(
         channel_order_no=order_no,
-        status=combined_status([part.values["status"] for _, part in rows]),
-        platform_status=first["word"],
-        created_at=first["created_at"], paid_at=first["paid_at"],
-        shipped_at=first["shipped_at"], completed_at=first["completed_at"],
+        status=combined_status([part.status for _, part in rows]),
+        platform_status=first.word,
+        created_at=first.created_at, paid_at=first.paid_at,
+        shipped_at=first.shipped_at, completed_at=first.completed_at,
         list_amount=amounts.list_amount, discount_amount=amounts.discount_amount,
         goods_amount=amounts.goods_amount, shipping_fee=amounts.shipping_fee,
         paid_amount=amounts.paid_amount,
         refund_amount=refund if refund is not None else sum((x.refund_amount for x in fitted),
                                                             ZERO),
         lines=fitted, source_rows=tuple(n for n, _ in rows),
-        buyer_id=first["buyer_id"], buyer_masked=first["buyer_masked"],
-        buyer_phone=first["buyer_phone"], phone_masked=first["phone_masked"],
-        tracking_no=first["tracking_no"], carrier=first["carrier"],
+        buyer_id=first.buyer_id, buyer_masked=cells.is_masked(first.buyer_id),
+        buyer_phone=first.buyer_phone, phone_masked=cells.is_masked(first.buyer_phone),
+        tracking_no=first.tracking_no, carrier=first.carrier,
     )
     check_amounts(order)
     return order
+
+
+def _fit_lines(lines: list[ImportedLine], goods_amount: Decimal) -> tuple[ImportedLine, ...]:
+    """Lines whose paid amounts add up to the order's goods amount (split by their own)."""
+    parts = allocate(goods_amount, [line.paid_amount for line in lines])
+    return tuple(
+        replace(line, paid_amount=part, refund_amount=min(line.refund_amount, part))
+        for line, part in zip(lines, parts, strict=True)
+    )

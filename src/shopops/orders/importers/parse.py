@@ -44,12 +44,22 @@ def import_export(
               for source, label in zip(sources, labels, strict=False)]
     outcome = Outcome(notes=[note for t in tables for note in _sheet_notes(t)])
     if family == "generic":
-        if mapping is None:
-            raise ImportFileError("the generic importer needs a column mapping", field="mapping")
-        table = _only(tables, "generic")
-        result = _result(platform or "generic", table, outcome, None)
-        result.orders = parse_generic(table, mapping, zone, outcome)
-        return result
+        return _import_generic(tables, mapping, platform or "generic", zone, outcome)
+    return _import_platform(tables, family, platform, zone, outcome)
+
+
+def _import_generic(tables: list[Table], mapping: ColumnMapping | None, platform: str,
+                    zone: ZoneInfo, outcome: Outcome) -> ImportResult:
+    if mapping is None:
+        raise ImportFileError("the generic importer needs a column mapping", field="mapping")
+    table = _only(tables, "generic")
+    result = _result(platform, table, outcome, None)
+    result.orders = parse_generic(table, mapping, zone, outcome)
+    return result
+
+
+def _import_platform(tables: list[Table], family: str | None, platform: str | None,
+                     zone: ZoneInfo, outcome: Outcome) -> ImportResult:
     detections = [_detect(t, family) for t in tables]
     kinds = {d.platform for d in detections}
     if len(kinds) > 1:
@@ -57,8 +67,8 @@ def import_export(
                               field="platform")
     kind = kinds.pop()
     if kind == "taobao":
-        orders, items = _taobao_pair(tables, detections)
-        result = _result(platform or "taobao", orders, outcome, detections[tables.index(orders)])
+        (orders, detection), (items, _) = _taobao_pair(tables, detections)
+        result = _result(platform or kind, orders, outcome, detection)
         result.orders = taobao.parse_taobao(orders, items, zone, outcome)
         return result
     table = _only(tables, kind)
@@ -105,9 +115,12 @@ def _only(tables: Sequence[Table], kind: str) -> Table:
     return tables[0]
 
 
-def _taobao_pair(tables: list[Table], detections: list[Detection]) -> tuple[Table, Table]:
-    orders = [t for t, d in zip(tables, detections, strict=True) if d.layout == "taobao_orders"]
-    items = [t for t, d in zip(tables, detections, strict=True) if d.layout != "taobao_orders"]
+def _taobao_pair(tables: list[Table], detections: list[Detection],
+                 ) -> tuple[tuple[Table, Detection], tuple[Table, Detection]]:
+    """(订单报表, 宝贝报表) in whichever order the files came."""
+    pairs = list(zip(tables, detections, strict=True))
+    orders = [pair for pair in pairs if pair[1].layout == "taobao_orders"]
+    items = [pair for pair in pairs if pair[1].layout != "taobao_orders"]
     if len(orders) != 1 or len(items) != 1:
         raise ImportFileError(
             "a 淘宝/天猫 import needs the 订单报表 and the 宝贝报表 together "
