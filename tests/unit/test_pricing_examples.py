@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from shopops.pricing.engine import Quote, allocate, quote
-from shopops.pricing.explain import explanation_lines
+from shopops.pricing.engine import allocate, quote
+from shopops.pricing.explain import Quote, explanation_lines
 from shopops.pricing.promotions import (
     Cart,
     CartLine,

@@ -23,95 +23,22 @@ from __future__ import annotations
 import itertools
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from shopops.core.money import cents_to_yuan, round_cents
+from shopops.pricing.explain import Priced, Quote, build_quote
 from shopops.pricing.promotions import (
     BelowFloor,
     Cart,
     CartLine,
     FreeShippingThreshold,
     GiftWithPurchase,
+    InvalidPromotion,
     ItemOffer,
-    Level,
     OrderOffer,
     Promotion,
     to_cents,
 )
-
-
-@dataclass(frozen=True, slots=True)
-class Allocation:
-    """One line's share of a step (分摊): line index in the cart, SKU, amount off."""
-
-    line: int
-    sku: str
-    amount: Decimal
-
-
-@dataclass(frozen=True, slots=True)
-class Step:
-    """One applied offer in the explanation; ``amount`` is what it took off (¥0 for gifts)."""
-
-    promotion_id: str
-    name: str
-    kind: str
-    level: Level
-    amount: Decimal
-    allocations: tuple[Allocation, ...]
-
-    @property
-    def lines(self) -> tuple[int, ...]:
-        return tuple(a.line for a in self.allocations)
-
-
-@dataclass(frozen=True, slots=True)
-class QuoteLine:
-    """A priced cart line: list amount → item-level amount → final amount (到手价)."""
-
-    sku: str
-    quantity: int
-    unit_price: Decimal
-    list_amount: Decimal
-    item_offer: str | None  # the item-level promotion used, if any
-    item_amount: Decimal
-    final_amount: Decimal
-    discounts: tuple[tuple[str, Decimal], ...]  # (promotion id, amount) in step order
-
-    @property
-    def final_price(self) -> Decimal:
-        """到手价 per unit, to the cent (the line amount is the exact figure)."""
-        return round_cents(self.final_amount / self.quantity)
-
-
-@dataclass(frozen=True, slots=True)
-class GiftLine:
-    """满赠 gift: a zero-price line (赠品 ¥0)."""
-
-    sku: str
-    quantity: int
-    promotion_id: str
-    unit_price: Decimal = Decimal("0.00")
-
-
-@dataclass(frozen=True, slots=True)
-class Quote:
-    """The answer: ``list_total − Σ steps = goods_total``; ``total = goods_total + shipping``."""
-
-    lines: tuple[QuoteLine, ...]
-    steps: tuple[Step, ...]
-    gifts: tuple[GiftLine, ...]
-    list_total: Decimal
-    discount_total: Decimal
-    goods_total: Decimal
-    shipping_fee: Decimal
-    free_shipping: str | None  # id of the 包邮 promotion that waived shipping
-    total: Decimal
-    applied: tuple[str, ...]  # order-level promotion ids chosen by the search
-    not_used: tuple[tuple[str, str], ...]  # (promotion id, why) for the offers left out
-
 
 Floors = Mapping[str, Decimal]
 Overrides = Mapping[str, str]
@@ -164,17 +91,8 @@ def best_item_offers(cart: Cart, offers: Iterable[ItemOffer], now: datetime,
     return result
 
 
-@dataclass
-class _Priced:
-    """A combination priced: amounts per line, steps in cents, the chosen ids."""
-
-    amounts: list[int]
-    steps: list[tuple[Promotion, list[int]]]  # (promotion, cents off per line)
-    idle: list[Promotion]  # chosen but worth nothing at this point
-
-
 def _apply_order_level(cart: Cart, amounts: list[int], offers: Sequence[OrderOffer],
-                       priced: _Priced) -> None:
+                       priced: Priced) -> None:
     """Apply one level: thresholds on the level's starting amounts, activity before coupon."""
     start = list(amounts)
     for offer in sorted(offers, key=lambda o: (o.exclusion_group == "coupon", o.id)):
@@ -183,7 +101,6 @@ def _apply_order_level(cart: Cart, amounts: list[int], offers: Sequence[OrderOff
         count = sum(cart.lines[i].quantity for i in eligible)
         off = min(offer.discount_cents(base, count), sum(amounts[i] for i in eligible))
         if off <= 0:
-            priced.idle.append(offer)
             continue
         shares = allocate(off, [amounts[i] for i in eligible])
         per_line = [0] * len(amounts)
@@ -194,10 +111,10 @@ def _apply_order_level(cart: Cart, amounts: list[int], offers: Sequence[OrderOff
 
 
 def price_combination(cart: Cart, item_amounts: Sequence[int],
-                      combination: Iterable[OrderOffer]) -> _Priced:
+                      combination: Iterable[OrderOffer]) -> Priced:
     """Price one combination of store/platform offers on top of the item-level amounts."""
     chosen = list(combination)
-    priced = _Priced(list(item_amounts), [], [])
+    priced = Priced(list(item_amounts), [])
     for level in ("store_level", "platform_level"):
         _apply_order_level(cart, priced.amounts, [o for o in chosen if o.level == level], priced)
     return priced
@@ -224,12 +141,13 @@ def legal_combinations(candidates: Sequence[OrderOffer]) -> Iterator[tuple[Order
 
 
 def order_candidates(cart: Cart, promotions: Iterable[Promotion], now: datetime,
-                     item_amounts: Sequence[int]) -> list[OrderOffer]:
+                     item_amounts: Sequence[int]) -> dict[str, tuple[OrderOffer, int]]:
     """Prune: active, held, covering a line and worth something at the item-level base.
 
-    Every discount grows with its base and later levels only lower the base, so an offer worth
-    ¥0 at the item-level base is worth ¥0 in every combination."""
-    result = []
+    Maps each candidate's id to it and its discount at the item-level base, an upper bound of
+    what it can take in any combination: every discount grows with its base and later levels
+    only lower the base (so an offer worth ¥0 there is worth ¥0 everywhere)."""
+    result = {}
     for promo in promotions:
         if not isinstance(promo, OrderOffer) or promo.level == "item_level" \
                 or not promo.usable_by(cart, now):
@@ -237,9 +155,20 @@ def order_candidates(cart: Cart, promotions: Iterable[Promotion], now: datetime,
         eligible = [i for i, line in enumerate(cart.lines) if promo.covers(line)]
         base = sum(item_amounts[i] for i in eligible)
         count = sum(cart.lines[i].quantity for i in eligible)
-        if eligible and promo.discount_cents(base, count) > 0:
-            result.append(promo)
+        bound = promo.discount_cents(base, count) if eligible else 0
+        if bound > 0:
+            result[promo.id] = (promo, min(bound, base))
     return result
+
+
+def _by_lower_bound(candidates: Mapping[str, tuple[OrderOffer, int]], item_total: int,
+                    ) -> list[tuple[int, tuple[OrderOffer, ...]]]:
+    """Legal combinations with a lower bound of their goods total, most promising first."""
+    offers = [offer for offer, _ in candidates.values()]
+    ranked = [(item_total - sum(candidates[o.id][1] for o in combination), combination)
+              for combination in legal_combinations(offers)]
+    ranked.sort(key=lambda pair: pair[0])
+    return ranked
 
 
 def _goods_for(cart: Cart, promo: Promotion, amounts: Sequence[int]) -> int:
@@ -264,6 +193,12 @@ def _floors_hold(cart: Cart, amounts: Sequence[int], floors: Floors | None,
                for line, a in zip(cart.lines, amounts, strict=True))
 
 
+def _require_unique_ids(promos: Sequence[Promotion]) -> None:
+    for before, after in itertools.pairwise(promos):
+        if before.id == after.id:
+            raise InvalidPromotion(f"id: {after.id!r} is used by two promotions", field="id")
+
+
 def quote(cart: Cart, promotions: Iterable[Promotion], now: datetime,
           floors: Floors | None = None, overrides: Overrides | None = None) -> Quote:
     """The best legal combination for the buyer: lowest total (goods + shipping); ties → more
@@ -273,14 +208,19 @@ def quote(cart: Cart, promotions: Iterable[Promotion], now: datetime,
     legal unless ``overrides`` has a non-empty reason for that SKU; :class:`BelowFloor` when even
     the list prices are below the floor."""
     promos = sorted(promotions, key=lambda p: p.id)
+    _require_unique_ids(promos)
     item_offers = [p for p in promos if isinstance(p, ItemOffer) and p.level == "item_level"]
     item = best_item_offers(cart, item_offers, now, floors, overrides)
     item_amounts = [amount for amount, _ in item]
     candidates = order_candidates(cart, promos, now, item_amounts)
     shipping_cents = to_cents(cart.shipping_fee)
-    best: tuple[tuple[int, int, tuple[str, ...]], _Priced, list[GiftWithPurchase],
+    best: tuple[tuple[int, int, tuple[str, ...]], Priced, list[GiftWithPurchase],
                 FreeShippingThreshold | None] | None = None
-    for combination in legal_combinations(candidates):
+    # Branch and bound: price exactly, best bound first; stop once no bound can reach the best
+    # total found (shipping ≥ 0, so the goods bound is a bound of the total too).
+    for bound, combination in _by_lower_bound(candidates, sum(item_amounts)):
+        if best is not None and bound > best[0][0]:
+            break
         priced = price_combination(cart, item_amounts, combination)
         if not _floors_hold(cart, priced.amounts, floors, overrides):
             continue
@@ -295,73 +235,6 @@ def quote(cart: Cart, promotions: Iterable[Promotion], now: datetime,
         raise BelowFloor(f"lines: list price below the price floor for {', '.join(shorts)}",
                          field="lines", skus=shorts)
     _, priced, gifts, free = best
-    return _build_quote(cart, promos, now, item, priced, gifts, free, candidates)
+    return build_quote(cart, promos, now, item, priced, gifts, free, candidates)
 
 
-def _item_steps(cart: Cart, item: Sequence[tuple[int, ItemOffer | None]]) -> list[Step]:
-    by_offer: dict[str, list[Allocation]] = defaultdict(list)
-    offers: dict[str, ItemOffer] = {}
-    for i, (line, (amount, offer)) in enumerate(zip(cart.lines, item, strict=True)):
-        if offer is not None:
-            offers[offer.id] = offer
-            by_offer[offer.id].append(
-                Allocation(i, line.sku, cents_to_yuan(line.list_cents - amount)))
-    return [Step(o.id, o.name, o.kind, o.level, sum((a.amount for a in by_offer[o.id]),
-                                                     Decimal("0.00")), tuple(by_offer[o.id]))
-            for o in sorted(offers.values(), key=lambda o: o.id)]
-
-
-def _order_step(cart: Cart, promo: Promotion, per_line: Sequence[int]) -> Step:
-    allocations = tuple(Allocation(i, cart.lines[i].sku, cents_to_yuan(c))
-                        for i, c in enumerate(per_line) if c)
-    return Step(promo.id, promo.name, promo.kind, promo.level,
-                cents_to_yuan(sum(per_line)), allocations)
-
-
-def _why_not_used(cart: Cart, promo: Promotion, now: datetime,
-                  candidates: Sequence[OrderOffer]) -> str:
-    """Why an offer is not in the quote (为什么没用上), for the explanation."""
-    if not promo.is_active(now):
-        return "不在有效期内"
-    if not promo.usable_by(cart, now):
-        return "未持有该优惠券"
-    if not any(promo.covers(line) for line in cart.lines):
-        return "购物车中没有适用商品"
-    if isinstance(promo, ItemOffer) and promo.level == "item_level":
-        return "每件商品只享一个单品优惠，已取更优者"
-    if promo in candidates:
-        return "与所选优惠互斥或叠加后未达门槛，已选更优组合"
-    return "未达使用门槛"
-
-
-def _build_quote(cart: Cart, promos: Sequence[Promotion], now: datetime,
-                 item: Sequence[tuple[int, ItemOffer | None]], priced: _Priced,
-                 gifts: Sequence[GiftWithPurchase], free: FreeShippingThreshold | None,
-                 candidates: Sequence[OrderOffer]) -> Quote:
-    steps = _item_steps(cart, item)
-    steps += [_order_step(cart, promo, per_line) for promo, per_line in priced.steps]
-    steps += [Step(g.id, g.name, g.kind, g.level, Decimal("0.00"), ()) for g in gifts]
-    line_discounts: list[list[tuple[str, Decimal]]] = [[] for _ in cart.lines]
-    for step in steps:
-        for a in step.allocations:
-            line_discounts[a.line].append((step.promotion_id, a.amount))
-    lines = tuple(
-        QuoteLine(line.sku, line.quantity, line.unit_price, cents_to_yuan(line.list_cents),
-                  offer.id if offer else None, cents_to_yuan(amount), cents_to_yuan(final),
-                  tuple(line_discounts[i]))
-        for i, (line, (amount, offer), final)
-        in enumerate(zip(cart.lines, item, priced.amounts, strict=True)))
-    list_cents = sum(line.list_cents for line in cart.lines)
-    goods = sum(priced.amounts)
-    shipping = 0 if free else to_cents(cart.shipping_fee)
-    used = {promo.id for promo, _ in priced.steps}
-    taken = used | {o.id for _, o in item if o} | {g.id for g in gifts} | {free.id if free else ""}
-    not_used = tuple((p.id, _why_not_used(cart, p, now, candidates)) for p in promos
-                     if p.id not in taken)
-    return Quote(
-        lines=lines, steps=tuple(steps),
-        gifts=tuple(GiftLine(g.gift_sku, g.gift_quantity, g.id) for g in gifts),
-        list_total=cents_to_yuan(list_cents), discount_total=cents_to_yuan(list_cents - goods),
-        goods_total=cents_to_yuan(goods), shipping_fee=cents_to_yuan(shipping),
-        free_shipping=free.id if free else None, total=cents_to_yuan(goods + shipping),
-        applied=tuple(sorted(used)), not_used=not_used)

@@ -1,10 +1,178 @@
-"""The 到手价 explanation in words (价格说明), for the cart simulator, the API and the CLI."""
+"""The quote (报价结果) and its explanation (价格说明): what each offer took off which lines.
+
+Data only, built by the engine; read by the API, the cart simulator, the CLI and the floor
+check. ``list_total − Σ step amounts = goods_total`` and each step's allocations (分摊) add up to
+its amount, so a partial refund knows every line's share to the cent.
+"""
 
 from __future__ import annotations
 
-from shopops.pricing.engine import Quote
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from shopops.core.money import cents_to_yuan, round_cents
+from shopops.pricing.promotions import (
+    Cart,
+    FreeShippingThreshold,
+    GiftWithPurchase,
+    ItemOffer,
+    Level,
+    Promotion,
+    to_cents,
+)
 
 LEVEL_ZH = {"item_level": "单品优惠", "store_level": "店铺优惠", "platform_level": "平台优惠"}
+
+
+@dataclass(frozen=True, slots=True)
+class Allocation:
+    """One line's share of a step (分摊): line index in the cart, SKU, amount off."""
+
+    line: int
+    sku: str
+    amount: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One applied offer in the explanation; ``amount`` is what it took off (¥0 for gifts)."""
+
+    promotion_id: str
+    name: str
+    kind: str
+    level: Level
+    amount: Decimal
+    allocations: tuple[Allocation, ...]
+
+    @property
+    def lines(self) -> tuple[int, ...]:
+        return tuple(a.line for a in self.allocations)
+
+
+@dataclass(frozen=True, slots=True)
+class QuoteLine:
+    """A priced cart line: list amount → item-level amount → final amount (到手价)."""
+
+    sku: str
+    quantity: int
+    unit_price: Decimal
+    list_amount: Decimal
+    item_offer: str | None  # the item-level promotion used, if any
+    item_amount: Decimal
+    final_amount: Decimal
+    discounts: tuple[tuple[str, Decimal], ...]  # (promotion id, amount) in step order
+
+    @property
+    def final_price(self) -> Decimal:
+        """到手价 per unit, to the cent (the line amount is the exact figure)."""
+        return round_cents(self.final_amount / self.quantity)
+
+
+@dataclass(frozen=True, slots=True)
+class GiftLine:
+    """满赠 gift: a zero-price line (赠品 ¥0)."""
+
+    sku: str
+    quantity: int
+    promotion_id: str
+    unit_price: Decimal = Decimal("0.00")
+
+
+@dataclass(frozen=True, slots=True)
+class Quote:
+    """The answer: ``list_total − Σ steps = goods_total``; ``total = goods_total + shipping``."""
+
+    lines: tuple[QuoteLine, ...]
+    steps: tuple[Step, ...]
+    gifts: tuple[GiftLine, ...]
+    list_total: Decimal
+    discount_total: Decimal
+    goods_total: Decimal
+    shipping_fee: Decimal
+    free_shipping: str | None  # id of the 包邮 promotion that waived shipping
+    total: Decimal
+    applied: tuple[str, ...]  # order-level promotion ids chosen by the search
+    not_used: tuple[tuple[str, str], ...]  # (promotion id, why) for the offers left out
+
+
+@dataclass
+class Priced:
+    """One combination priced in cents: amounts per line and the steps that got there."""
+
+    amounts: list[int]
+    steps: list[tuple[Promotion, list[int]]]  # (promotion, cents off per line)
+
+
+def _item_steps(cart: Cart, item: Sequence[tuple[int, ItemOffer | None]]) -> list[Step]:
+    by_offer: dict[str, list[Allocation]] = defaultdict(list)
+    offers: dict[str, ItemOffer] = {}
+    for i, (line, (amount, offer)) in enumerate(zip(cart.lines, item, strict=True)):
+        if offer is not None:
+            offers[offer.id] = offer
+            by_offer[offer.id].append(
+                Allocation(i, line.sku, cents_to_yuan(line.list_cents - amount)))
+    return [Step(o.id, o.name, o.kind, o.level, sum((a.amount for a in by_offer[o.id]),
+                                                     Decimal("0.00")), tuple(by_offer[o.id]))
+            for o in sorted(offers.values(), key=lambda o: o.id)]
+
+
+def _order_step(cart: Cart, promo: Promotion, per_line: Sequence[int]) -> Step:
+    allocations = tuple(Allocation(i, cart.lines[i].sku, cents_to_yuan(c))
+                        for i, c in enumerate(per_line) if c)
+    return Step(promo.id, promo.name, promo.kind, promo.level,
+                cents_to_yuan(sum(per_line)), allocations)
+
+
+def why_not_used(cart: Cart, promo: Promotion, now: datetime,
+                  candidates: Mapping[str, object]) -> str:
+    """Why an offer is not in the quote (为什么没用上), for the explanation."""
+    if not promo.is_active(now):
+        return "不在有效期内"
+    if not promo.usable_by(cart, now):
+        return "未持有该优惠券"
+    if not any(promo.covers(line) for line in cart.lines):
+        return "购物车中没有适用商品"
+    if isinstance(promo, ItemOffer) and promo.level == "item_level":
+        return "每件商品只享一个单品优惠，已取更优者"
+    if promo.id in candidates:
+        return "与所选优惠互斥或叠加后未达门槛，已选更优组合"
+    return "未达使用门槛"
+
+
+def build_quote(cart: Cart, promos: Sequence[Promotion], now: datetime,
+                 item: Sequence[tuple[int, ItemOffer | None]], priced: Priced,
+                 gifts: Sequence[GiftWithPurchase], free: FreeShippingThreshold | None,
+                 candidates: Mapping[str, object]) -> Quote:
+    steps = _item_steps(cart, item)
+    steps += [_order_step(cart, promo, per_line) for promo, per_line in priced.steps]
+    steps += [Step(g.id, g.name, g.kind, g.level, Decimal("0.00"), ()) for g in gifts]
+    line_discounts: list[list[tuple[str, Decimal]]] = [[] for _ in cart.lines]
+    for step in steps:
+        for a in step.allocations:
+            line_discounts[a.line].append((step.promotion_id, a.amount))
+    lines = tuple(
+        QuoteLine(line.sku, line.quantity, line.unit_price, cents_to_yuan(line.list_cents),
+                  offer.id if offer else None, cents_to_yuan(amount), cents_to_yuan(final),
+                  tuple(line_discounts[i]))
+        for i, (line, (amount, offer), final)
+        in enumerate(zip(cart.lines, item, priced.amounts, strict=True)))
+    list_cents = sum(line.list_cents for line in cart.lines)
+    goods = sum(priced.amounts)
+    shipping = 0 if free else to_cents(cart.shipping_fee)
+    used = {promo.id for promo, _ in priced.steps}
+    taken = used | {o.id for _, o in item if o} | {g.id for g in gifts} | {free.id if free else ""}
+    not_used = tuple((p.id, why_not_used(cart, p, now, candidates)) for p in promos
+                     if p.id not in taken)
+    return Quote(
+        lines=lines, steps=tuple(steps),
+        gifts=tuple(GiftLine(g.gift_sku, g.gift_quantity, g.id) for g in gifts),
+        list_total=cents_to_yuan(list_cents), discount_total=cents_to_yuan(list_cents - goods),
+        goods_total=cents_to_yuan(goods), shipping_fee=cents_to_yuan(shipping),
+        free_shipping=free.id if free else None, total=cents_to_yuan(goods + shipping),
+        applied=tuple(sorted(used)), not_used=not_used)
 
 
 def explanation_lines(quote: Quote) -> list[str]:

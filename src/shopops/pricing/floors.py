@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import ROUND_CEILING, Decimal
 
 from shopops.core.money import CENT, round_cents
-from shopops.pricing.engine import Quote
+from shopops.pricing.explain import Quote
 from shopops.pricing.promotions import InvalidFloor, money, to_cents
 
 
