@@ -6,6 +6,7 @@ reason; the parser adds the row and the column. Amounts are exact ``Decimal`` (n
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from datetime import datetime
@@ -37,6 +38,7 @@ class CellError(Exception):
         self.reason = reason
 
 
+@functools.lru_cache(maxsize=4096)
 def header_key(header: str) -> str:
     """Matching key of a header or a platform word: NFKC (full-width （）， → ASCII), trimmed."""
     return unicodedata.normalize("NFKC", header.replace("\ufeff", "")).strip()
@@ -140,6 +142,11 @@ def local_datetime(value: str, timezone: ZoneInfo) -> datetime | None:
     cleaned = text(value)
     if is_empty(cleaned):
         return None
+    if len(cleaned) == 19 and cleaned[4] == "-" and cleaned[10] == " ":
+        try:  # fast path for the usual 2026-11-20 23:30:00
+            return datetime.fromisoformat(cleaned).replace(tzinfo=timezone)
+        except ValueError:
+            pass  # the general parser below says why
     match = _DATETIME.match(cleaned)
     if not match:
         raise CellError(f"{cleaned!r} is not a date and time (expected 2026-11-20 23:30:00)")

@@ -43,11 +43,21 @@ class Columns:
             if header:
                 self.index.setdefault(header_key(header), position)
 
+        self._positions: dict[str, int | None] = {}
+
     def missing(self) -> list[str]:
         return [name for name in self.layout.required if header_key(name) not in self.index]
 
     def has(self, name: str) -> bool:
         return header_key(name) in self.index
+
+    def position(self, name: str) -> int | None:
+        """Where column ``name`` sits (cached: called for every cell read)."""
+        try:
+            return self._positions[name]
+        except KeyError:
+            found = self._positions[name] = self.index.get(header_key(name))
+            return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +69,7 @@ class Row:
     columns: Columns
 
     def raw(self, name: str) -> str:
-        position = self.columns.index.get(header_key(name))
+        position = self.columns.position(name)
         if position is None:
             return ""
         if position >= len(self.cells):
