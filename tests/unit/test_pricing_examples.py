@@ -243,3 +243,34 @@ def test_invalid_carts_name_the_field(build: Any, field: str) -> None:
     with pytest.raises(InvalidCart) as info:
         build()
     assert info.value.field == field
+
+
+def test_two_promotions_with_one_id_are_refused() -> None:
+    twins = [Coupon(id="c", name="券", amount=D("5")), Coupon(id="c", name="券", amount=D("6"))]
+    with pytest.raises(InvalidPromotion) as info:
+        quote(Cart((line("A", 1, "100"),)), twins, NOW)
+    assert info.value.field == "id"
+
+
+def test_stores_are_priced_apart_and_a_platform_coupon_spans_them() -> None:
+    # s1 ¥300 满300减40 → 260; s2 ¥200 ¥15 store coupon (满199) → 185; platform 满400减30 on
+    # 260 + 185 = 445 → −30: 260 + 185 − 30 = ¥415.
+    cart = Cart((line("A", 1, "300", store="s1"), line("B", 1, "200", store="s2")),
+                coupons=("s2c",))
+    promotions = [full_reduction("s1fr", ("300", "40"), store="s1"),
+                  Coupon(id="s2c", name="店铺券", store="s2", threshold=D("199"),
+                         amount=D("15")),
+                  full_reduction("pfr", ("400", "30"), level="platform_level")]
+    q = quote(cart, promotions, NOW)
+    assert (q.total, q.applied) == (D("415.00"), ("pfr", "s1fr", "s2c"))
+    assert_adds_up(q)
+
+
+def test_giving_up_a_store_offer_can_keep_a_bigger_platform_offer() -> None:
+    # ¥310: store 满300减40 → ¥270 misses platform 满300减50 (counted after the store level);
+    # without the store offer: 310 − 50 = ¥260 < ¥270, so the buyer is better off without it.
+    cart = Cart((line("A", 1, "310", store="s1"),))
+    promotions = [full_reduction("s", ("300", "40"), store="s1"),
+                  full_reduction("p", ("300", "50"), level="platform_level")]
+    q = quote(cart, promotions, NOW)
+    assert (q.total, q.applied) == (D("260.00"), ("p",))

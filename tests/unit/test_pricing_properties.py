@@ -33,6 +33,7 @@ SKUS = ("A", "B", "C")
 STORES = ("s1", "s2")
 FAST = settings(max_examples=120, deadline=None,
                 suppress_health_check=[HealthCheck.too_slow])
+THOROUGH = settings(FAST, max_examples=300)  # the optimality check earns the most examples
 
 
 def yuan(low: int, high: int) -> st.SearchStrategy[Decimal]:
@@ -151,7 +152,7 @@ def brute_force_best(cart: Cart, promos: list[Promotion]) -> int:
 
 # ---- properties ---------------------------------------------------------------------------
 
-@FAST
+@THOROUGH
 @given(scenario())
 def test_engine_matches_brute_force_and_adds_up(case: tuple[Cart, list[Promotion]]) -> None:
     cart, promos = case

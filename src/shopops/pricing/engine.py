@@ -11,11 +11,15 @@ Order of work (see :mod:`shopops.pricing.promotions` for the stacking rules):
    in proportion to their current amounts with the largest-remainder method (最大余数法), so the
    shares add up to the discount to the cent and no line goes below zero.
 
-Search: the item level is fixed (automatic on the platforms); the store- and platform-level
+Search (exact): the item level is fixed (automatic on the platforms). Store- and platform-level
 offers that are active, held (coupons) and worth something at the item-level base are grouped by
-(level, store, exclusion group), and every pick of ≤ 1 per group is priced. Cost:
-O(Π (|group| + 1) × lines × offers) — in practice one activity group and one coupon group per
-store plus two platform groups, i.e. a few hundred combinations even with 50 promotions.
+(level, store, exclusion group); a legal combination picks ≤ 1 per group. Each store's picks are
+priced once (S = Σ over stores of Π (|group| + 1) evaluations, O(lines × offers) each); the
+store picks are combined (P = Π over stores of their pick counts) with every platform pick (Q),
+each given a cheap lower bound, and exact pricing runs best bound first until no bound can beat
+the best total found (branch and bound). Cost O(S·L·K + P·Q·L + e·L·K) for e exact pricings,
+usually 1–3. A single-store cart with 50 promotions is a few hundred bounds; a cart across many
+stores multiplies P, the known limit of this first version.
 """
 
 from __future__ import annotations
@@ -161,13 +165,68 @@ def order_candidates(cart: Cart, promotions: Iterable[Promotion], now: datetime,
     return result
 
 
-def _by_lower_bound(candidates: Mapping[str, tuple[OrderOffer, int]], item_total: int,
-                    ) -> list[tuple[int, tuple[OrderOffer, ...]]]:
-    """Legal combinations with a lower bound of their goods total, most promising first."""
+StorePick = tuple[tuple[OrderOffer, ...], Priced]  # one store's offers and their pricing
+
+
+def _store_options(cart: Cart, item_amounts: Sequence[int], offers: Sequence[OrderOffer],
+                   ) -> list[list[StorePick]]:
+    """Per store (店铺), every legal pick of its store-level offers, priced once.
+
+    Offers naming different stores touch disjoint lines, so each store is priced on its own;
+    an offer without a store spans the cart, and then all store offers form one scope."""
+    by_store: dict[str | None, list[OrderOffer]] = defaultdict(list)
+    for offer in offers:
+        by_store[offer.store].append(offer)
+    if None in by_store and len(by_store) > 1:
+        by_store = {None: list(offers)}
+    return [[(combination, price_combination(cart, item_amounts, combination))
+             for combination in legal_combinations(by_store[store])]
+            for store in sorted(by_store, key=lambda store: store or "")]
+
+
+def _compose(item_amounts: Sequence[int], picks: Sequence[StorePick],
+             ) -> tuple[tuple[OrderOffer, ...], Priced]:
+    """One pick per store put together: each store only changed its own lines."""
+    composed = Priced(list(item_amounts), [])
+    chosen: tuple[OrderOffer, ...] = ()
+    for combination, priced in picks:
+        chosen += combination
+        composed.steps.extend(priced.steps)
+        for i, (amount, before) in enumerate(zip(priced.amounts, item_amounts, strict=True)):
+            if amount != before:
+                composed.amounts[i] = amount
+    return chosen, composed
+
+
+def _ranked(cart: Cart, item_amounts: Sequence[int],
+            candidates: Mapping[str, tuple[OrderOffer, int]],
+            ) -> list[tuple[int, tuple[StorePick, ...], tuple[OrderOffer, ...]]]:
+    """(lower bound of the goods total, store picks, platform pick), best bound first.
+
+    The bound is exact but for caps on what is left of a line (a discount takes at most its
+    computed amount), so the first few entries are nearly always the answer. Store picks are
+    summed as deltas from the item-level amounts, composed only when priced exactly."""
     offers = [offer for offer, _ in candidates.values()]
-    ranked = [(item_total - sum(candidates[o.id][1] for o in combination), combination)
-              for combination in legal_combinations(offers)]
-    ranked.sort(key=lambda pair: pair[0])
+    platform = [o for o in offers if o.level == "platform_level"]
+    eligible = {o.id: [i for i, line in enumerate(cart.lines) if o.covers(line)] for o in platform}
+    counts = {o.id: sum(cart.lines[i].quantity for i in eligible[o.id]) for o in platform}
+    item_base = {o.id: sum(item_amounts[i] for i in eligible[o.id]) for o in platform}
+    platform_picks = list(legal_combinations(platform))
+    goods_before = sum(item_amounts)
+    options = [[(pick, sum(pick[1].amounts) - goods_before,
+                 {o.id: sum(pick[1].amounts[i] - item_amounts[i] for i in eligible[o.id])
+                  for o in platform}) for pick in store_picks]
+               for store_picks in _store_options(
+                   cart, item_amounts, [o for o in offers if o.level == "store_level"])]
+    ranked = []
+    for combo in itertools.product(*options):
+        goods = goods_before + sum(delta for _, delta, _ in combo)
+        bound = {o.id: o.discount_cents(item_base[o.id] + sum(d[o.id] for _, _, d in combo),
+                                        counts[o.id]) for o in platform}
+        picks = tuple(pick for pick, _, _ in combo)
+        ranked += [(goods - sum(bound[o.id] for o in pick), picks, pick)
+                   for pick in platform_picks]
+    ranked.sort(key=lambda entry: entry[0])
     return ranked
 
 
@@ -218,15 +277,16 @@ def quote(cart: Cart, promotions: Iterable[Promotion], now: datetime,
                 FreeShippingThreshold | None] | None = None
     # Branch and bound: price exactly, best bound first; stop once no bound can reach the best
     # total found (shipping ≥ 0, so the goods bound is a bound of the total too).
-    for bound, combination in _by_lower_bound(candidates, sum(item_amounts)):
+    for bound, store_picks, platform_pick in _ranked(cart, item_amounts, candidates):
         if best is not None and bound > best[0][0]:
             break
-        priced = price_combination(cart, item_amounts, combination)
+        store_pick, priced = _compose(item_amounts, store_picks)
+        _apply_order_level(cart, priced.amounts, platform_pick, priced)
         if not _floors_hold(cart, priced.amounts, floors, overrides):
             continue
         gifts, free = _extras(cart, promos, now, priced.amounts)
         total = sum(priced.amounts) + (0 if free else shipping_cents)
-        key = (total, -len(gifts), tuple(sorted(o.id for o in combination)))
+        key = (total, -len(gifts), tuple(sorted(o.id for o in store_pick + platform_pick)))
         if best is None or key < best[0]:
             best = (key, priced, gifts, free)
     if best is None:

@@ -20,6 +20,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cached_property
 from typing import ClassVar, Literal
 
 from shopops.core.errors import ValidationError
@@ -333,14 +334,17 @@ class FullReduction(OrderOffer):
             _set(self, "cap", money(self.cap, "cap", positive=True))
         _set(self, "tiers", tuple(checked))
 
+    @cached_property
+    def _tiers_cents(self) -> tuple[tuple[int, int], ...]:
+        return tuple((to_cents(t), to_cents(o)) for t, o in self.tiers)  # hot in the search
+
     def discount_cents(self, base_cents: int, item_count: int) -> int:
         if self.repeat:
-            threshold, off = (to_cents(x) for x in self.tiers[0])
+            threshold, off = self._tiers_cents[0]
             total = base_cents // threshold * off
             return total if self.cap is None else min(total, to_cents(self.cap))
-        reached = [to_cents(off) for threshold, off in self.tiers
-                   if base_cents >= to_cents(threshold)]
-        return max(reached, default=0)
+        return max((off for threshold, off in self._tiers_cents if base_cents >= threshold),
+                   default=0)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -373,9 +377,13 @@ class Coupon(OrderOffer):
     def usable_by(self, cart: Cart, now: datetime) -> bool:
         return self.is_active(now) and self.id in cart.coupons
 
+    @cached_property
+    def _cents(self) -> tuple[int, int]:
+        return to_cents(self.threshold), to_cents(self.amount)  # hot in the search
+
     def discount_cents(self, base_cents: int, item_count: int) -> int:
-        reached = base_cents > 0 and base_cents >= to_cents(self.threshold)
-        return to_cents(self.amount) if reached else 0
+        threshold, amount = self._cents
+        return amount if base_cents > 0 and base_cents >= threshold else 0
 
 
 @dataclass(frozen=True, kw_only=True)
