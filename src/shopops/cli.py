@@ -47,7 +47,7 @@ def main() -> None:
 
 
 @db_app.command("upgrade")
-def db_upgrade(revision: str = "head") -> None:
+def db_upgrade(revision: str = "heads") -> None:
     """Apply migrations up to REVISION (default: the latest)."""
     from shopops.db.migrate import current_revision, upgrade
 

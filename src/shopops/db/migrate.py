@@ -18,7 +18,8 @@ def alembic_config(engine: Engine) -> Config:
     return cfg
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
+def upgrade(engine: Engine, revision: str = "heads") -> None:
+    """Upgrade to every head: domains may add migrations side by side until a merge."""
     command.upgrade(alembic_config(engine), revision)
 
 

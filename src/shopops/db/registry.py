@@ -4,7 +4,7 @@ from shopops.accounts import models as accounts_models
 from shopops.analytics import models as analytics_models
 from shopops.catalog import models as catalog_models
 from shopops.customers import models as customers_models
-from shopops.db import facts
+from shopops.db import facts, shop_settings
 from shopops.db.base import Base
 from shopops.inventory import models as inventory_models
 from shopops.marketing import models as marketing_models
@@ -21,5 +21,6 @@ __all__ = [
     "inventory_models",
     "marketing_models",
     "orders_models",
+    "shop_settings",
     "stores_models",
 ]
