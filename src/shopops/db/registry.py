@@ -9,6 +9,7 @@ from shopops.db.base import Base
 from shopops.inventory import models as inventory_models
 from shopops.marketing import models as marketing_models
 from shopops.orders import models as orders_models
+from shopops.pricing import models as pricing_models
 from shopops.stores import models as stores_models
 
 __all__ = [
@@ -21,6 +22,7 @@ __all__ = [
     "inventory_models",
     "marketing_models",
     "orders_models",
+    "pricing_models",
     "shop_settings",
     "stores_models",
 ]

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends
 from shopops.analytics.api import router as analytics_router
 from shopops.catalog.api import router as catalog_router
 from shopops.orders.api import router as orders_router
+from shopops.pricing.api import router as pricing_router
 from shopops.stores.api import router as stores_router
 from shopops.web.deps import PROBLEM_RESPONSES, current_api_user
 
@@ -15,5 +16,6 @@ router = APIRouter(dependencies=[Depends(current_api_user)], responses=PROBLEM_R
 
 for domain_router in (analytics_router, stores_router, catalog_router, orders_router):
     router.include_router(domain_router)
+router.include_router(pricing_router)
 
 __all__ = ["router"]

@@ -1,0 +1,65 @@
+"""Pricing API (促销与到手价): create and list promotions, quote a cart. Thin: the service
+validates (errors name the payload's field, e.g. ``tiers[0].off``) and shapes the answer."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Query
+
+from shopops.pricing.service import create_promotion, list_promotions, quote_cart
+from shopops.web.deps import CoreDep, PageDep, ReaderDep
+
+router = APIRouter(tags=["pricing 促销与到手价"])
+
+PROMOTION_EXAMPLES: dict[str, Any] = {
+    "full_reduction": {"summary": "满300减40", "value": {
+        "type": "full_reduction", "store": "tm-1", "tiers": [{"threshold": "300", "off": "40"}],
+        "repeat": False, "starts_at": "2026-11-01T00:00:00+08:00",
+        "ends_at": "2026-11-12T00:00:00+08:00"}},
+    "multi_buy_discount": {"summary": "2件9折", "value": {
+        "type": "multi_buy_discount", "store": "tm-1", "skus": ["A"],
+        "tiers": [{"qty": 2, "rate": "0.9"}]}},
+    "coupon": {"summary": "满199减20 店铺券", "value": {
+        "type": "coupon", "store": "tm-1", "code": "c20", "threshold": "199", "off": "20"}},
+}
+QUOTE_EXAMPLE: dict[str, Any] = {"default": {"summary": "购物车", "value": {
+    "store": "tm-1", "customer": {"tier": "gold", "is_new": False, "coupons": ["c20"]},
+    "lines": [{"sku": "A", "qty": 2}, {"sku": "B", "qty": 1}],
+    "at": "2026-11-11T10:00:00+08:00"}}}
+
+
+@router.post("/promotions", status_code=201)
+def post_promotion(
+    body: Annotated[dict[str, Any], Body(openapi_examples=PROMOTION_EXAMPLES)], core: CoreDep,
+) -> dict[str, Any]:
+    """创建促销 create a promotion: `type` is full_reduction 满减, multi_buy_discount 满件折,
+    coupon 优惠券, timed_discount 限时折扣, member_price 会员价, free_shipping_threshold 包邮,
+    gift_with_purchase 满赠; `store` (a store code) or none for a platform-level one; money
+    and rates as decimal strings. Errors are 422 naming the field; `flash_sale` is refused
+    (`pricing.unsupported_type`) for now; an existing `code` is a 409."""
+    with core.uow() as uow:
+        view = create_promotion(uow, body)
+    return view.as_json()
+
+
+@router.get("/promotions")
+def get_promotions(
+    uow: ReaderDep, page: PageDep,
+    store: Annotated[str | None, Query(description="店铺代码: its promotions and the "
+                                                   "platform's")] = None,
+) -> dict[str, Any]:
+    """促销列表 promotions, oldest first, paginated."""
+    items, total = list_promotions(uow, store=store, offset=page.offset, limit=page.page_size)
+    return {"items": [v.as_json() for v in items], "page": page.page,
+            "page_size": page.page_size, "total": total}
+
+
+@router.post("/pricing/quote")
+def post_quote(
+    body: Annotated[dict[str, Any], Body(openapi_examples=QUOTE_EXAMPLE)], uow: ReaderDep,
+) -> dict[str, Any]:
+    """到手价 quote a cart: the best legal combination of the store's and the platform's
+    promotions active at `at` (ISO-8601, default now), amounts as decimal strings, each line's
+    `offers` (分摊) and the `explanation` (价格说明, 中文)."""
+    return quote_cart(uow, body, uow.now())
