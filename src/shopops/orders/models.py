@@ -3,7 +3,17 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shopops.db.base import Base
@@ -98,3 +108,63 @@ class OrderLine(Base):
     refund_amount: Mapped[Decimal] = mapped_column(Cents(), default=Decimal("0"))
 
     order: Mapped[Order] = relationship(back_populates="lines")
+
+
+class ImportBatch(Base):
+    """导入批次: one `shopops import orders` run (one or two files), committed all-or-nothing,
+    so a batch row exists only for a finished import. Counts are orders; `rejected_count` is
+    the rows (orders) kept in import_problems."""
+
+    __tablename__ = "import_batches"
+    __table_args__ = (
+        CheckConstraint("status IN ('completed')", name="status_known"),
+        Index("ix_import_batches_store_started", "store_id", "started_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id"))
+    platform: Mapped[str] = mapped_column(String(16))
+    encoding: Mapped[str | None] = mapped_column(String(32))
+    format: Mapped[str] = mapped_column(String(8))  # csv | xlsx
+    file_name: Mapped[str] = mapped_column(String(500))  # the files' names, joined by " + "
+    checksum: Mapped[str] = mapped_column(String(64))  # sha256 of the files' checksums in order
+    size: Mapped[int] = mapped_column(BigInteger)  # bytes, all files
+    read_count: Mapped[int]
+    new_count: Mapped[int]
+    updated_count: Mapped[int]
+    unchanged_count: Mapped[int]
+    rejected_count: Mapped[int]
+    status: Mapped[str] = mapped_column(String(16))
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    finished_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class ImportFile(Base):
+    """The archived file itself (bytes in the database, so the archive commits or rolls back
+    with the batch and travels with backups), with its sha256 checksum."""
+
+    __tablename__ = "import_files"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    batch_id: Mapped[int] = mapped_column(
+        ForeignKey("import_batches.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(255))
+    checksum: Mapped[str] = mapped_column(String(64), index=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class ImportProblem(Base):
+    """导入问题: a row that could not be imported — row number (header = 1), column, value,
+    reason and file — the import report an operator downloads."""
+
+    __tablename__ = "import_problems"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    batch_id: Mapped[int] = mapped_column(
+        ForeignKey("import_batches.id", ondelete="CASCADE"), index=True)
+    row: Mapped[int | None]
+    column_name: Mapped[str | None] = mapped_column(String(100))
+    value: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text)
+    file: Mapped[str | None] = mapped_column(String(255))

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends
 
 from shopops.analytics.api import router as analytics_router
 from shopops.catalog.api import router as catalog_router
+from shopops.inventory.api import router as inventory_router
 from shopops.orders.api import router as orders_router
 from shopops.pricing.api import router as pricing_router
 from shopops.stores.api import router as stores_router
@@ -16,6 +17,7 @@ router = APIRouter(dependencies=[Depends(current_api_user)], responses=PROBLEM_R
 
 for domain_router in (analytics_router, stores_router, catalog_router, orders_router):
     router.include_router(domain_router)
+router.include_router(inventory_router)
 router.include_router(pricing_router)
 
 __all__ = ["router"]

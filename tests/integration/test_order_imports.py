@@ -1,0 +1,433 @@
+"""Importing platform order exports into the order book (both databases): new orders, re-imports
+that change nothing, forward-only status moves with one fact each, the rejected-rows report,
+all-or-nothing batches (a kill -9 half-way, then a re-run, equals one clean run) and the CLI."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import func, select, text
+from typer.testing import CliRunner
+
+from shopops import cli
+from shopops.analytics.service import Filters, kpi_report, period_from
+from shopops.bootstrap import App
+from shopops.core.errors import ShopOpsError
+from shopops.customers.models import Customer
+from shopops.db.facts import Fact
+from shopops.db.migrate import upgrade
+from shopops.db.registry import Base
+from shopops.orders.importers import ColumnMapping, ImportFileError
+from shopops.orders.imports import ImportSummary, import_orders, import_report
+from shopops.orders.models import ImportBatch, ImportFile, Order, OrderLine
+from shopops.orders.service import OrderFilters, get_order, list_orders
+from shopops.stores.service import add_store
+from tests import factories
+from tests.conftest import make_app
+from tests.importers.fixtures import (
+    GENERIC_MAPPING_JSON,
+    PDD_HEADERS,
+    csv_bytes,
+    malformed_files,
+    platform_files,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+FILES = platform_files()
+SKUS = ("SKU-A", "SKU-B", "SKU-C", "SKU-D", "PDD-SKU-1", "PDD-SKU-2", "PDD-SKU-3", "DY-1",
+        "DY-2", "DY-3", "OWN-1", "OWN-2")
+STORES = (("tm-1", "tmall"), ("pdd-1", "pdd"), ("dy-1", "douyin"), ("jd-1", "jd"),
+          ("own-1", "own"))
+# store, files, mapping, orders, lines, customers, (order no, paid, paid_date, status)
+CASES: dict[str, tuple[str, list[str], str | None, int, int, int, tuple[str, str, str, str]]] = {
+    "pdd": ("pdd-1", ["订单明细-pdd.csv"], None, 3, 3, 0,
+            ("201118-323456789012345", "1249.00", "2026-11-18", "paid")),
+    "taobao": ("tm-1", ["ExportOrderList202611.csv", "ExportOrderDetailList202611.csv"], None,
+               4, 5, 2, ("1930679858170647", "188.00", "2026-11-20", "paid")),
+    "douyin": ("dy-1", ["抖店订单导出.xlsx"], None, 2, 3, 0,
+               ("6920000000000000001", "119.00", "2026-11-20", "shipped")),
+    "generic": ("own-1", ["own-store.csv"], GENERIC_MAPPING_JSON, 2, 3, 1,
+                ("W-1001", "60.00", "2026-11-20", "paid")),
+}
+
+
+def setup_shop(app: App) -> None:
+    with app.uow() as uow:
+        for code, platform in STORES:
+            add_store(uow, code, platform)
+        product = factories.add_product(uow, "P-1", factories.add_category(uow, "C-1"))
+        for code in SKUS:
+            factories.add_sku(uow, code, product, price="10.00", cost="5.00")
+
+
+def run_import(app: App, store: str, files: dict[str, bytes], **options: Any) -> ImportSummary:
+    with app.uow() as uow:
+        return import_orders(uow, list(files.items()), store, **options)
+
+
+def pdd_row(n: int, status: str = "待发货", *, sku: str = "PDD-SKU-1",
+            paid_at: str = "2026-11-21 07:30:00", after_sale: str = "无售后或售后取消"
+            ) -> dict[str, object]:
+    """One PDD order of one unit at 10.00 (paid 07:30 Shanghai = the day before in UTC)."""
+    return {"订单成交时间": paid_at, "商品": "纸巾", "订单号": f"261121-{n:015d}",
+            "订单状态": status, "商品总价(元)": "10.00", "邮费(元)": "0",
+            "用户实付金额(元)": "10.00", "商品数量(件)": "1", "商品id": "5550001",
+            "商家编码-规格维度": sku, "售后状态": after_sale}
+
+
+def pdd_file(rows: list[dict[str, object]]) -> dict[str, bytes]:
+    return {"pdd.csv": csv_bytes(PDD_HEADERS, rows)}
+
+
+def counts(app: App) -> dict[str, int]:
+    """Rows in every table: what 'nothing stored changes' is checked against."""
+    with app.engine.connect() as conn:
+        return {name: conn.execute(select(func.count()).select_from(table)).scalar_one()
+                for name, table in Base.metadata.tables.items()}
+
+
+def facts(app: App, prefix: str = "order.") -> list[Fact]:
+    with app.reader() as uow:
+        found = uow.session.scalars(select(Fact).where(Fact.kind.startswith(prefix))
+                                    .order_by(Fact.id)).all()
+        uow.session.expunge_all()
+        return list(found)
+
+
+def order_of(app: App, number: str) -> Order:
+    with app.reader() as uow:
+        order = uow.session.scalars(select(Order).where(Order.channel_order_no == number)).one()
+        uow.session.expunge(order)
+        return order
+
+
+# ---- each platform -------------------------------------------------------------------------
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_each_platform_export_creates_orders_lines_and_customers(app: App, case: str) -> None:
+    store, names, mapping, n_orders, n_lines, n_customers, probe = CASES[case]
+    setup_shop(app)
+    summary = run_import(app, store, {n: FILES[n] for n in names},
+                         mapping=ColumnMapping.from_json(mapping) if mapping else None)
+    assert (summary.read, summary.new, summary.updated, summary.unchanged, summary.rejected) == (
+        n_orders, n_orders, 0, 0, 0)
+    found = counts(app)
+    assert (found["orders"], found["order_lines"], found["customers"]) == (
+        n_orders, n_lines, n_customers)
+    number, paid, paid_date, status = probe
+    order = order_of(app, number)
+    assert (order.paid_amount, order.paid_date, order.status) == (
+        Decimal(paid), date.fromisoformat(paid_date), status)
+    with app.reader() as uow:
+        for o in uow.session.scalars(select(Order)):
+            lines = uow.session.scalars(select(OrderLine).where(OrderLine.order_id == o.id)).all()
+            assert sum((line.paid_amount for line in lines), Decimal(0)) == o.goods_amount
+            assert o.goods_amount + o.shipping_fee == o.paid_amount
+        batch = uow.session.get(ImportBatch, summary.import_id)
+        assert batch is not None and batch.new_count == n_orders
+        archived = uow.session.scalars(select(ImportFile).order_by(ImportFile.id)).all()
+        assert [(f.name, f.checksum, f.content) for f in archived] == [
+            (n, hashlib.sha256(FILES[n]).hexdigest(), FILES[n]) for n in names]
+
+
+def test_taobao_amounts_and_buyers_are_exact(app: App) -> None:
+    setup_shop(app)
+    names = CASES["taobao"][1]
+    run_import(app, "tm-1", {n: FILES[n] for n in names})
+    order = order_of(app, "1930679858170647")
+    assert (order.list_amount, order.discount_amount, order.goods_amount, order.shipping_fee) == (
+        Decimal("198.00"), Decimal("10.00"), Decimal("188.00"), Decimal("0.00"))
+    with app.reader() as uow:
+        detail = get_order(uow, order.id)
+        names_ = uow.session.scalars(select(Customer.name).order_by(Customer.id)).all()
+    assert [(line["sku"], line["quantity"], line["paid_amount"]) for line in detail["lines"]] == [
+        ("SKU-A", 1, "94.00"), ("SKU-B", 2, "94.00")]
+    assert names_ == ["tb_小明", "tb_待付"]  # masked buyers (t**3, ****) make no customer
+    assert order_of(app, "1930679858170648").customer_id is None
+
+
+def test_paid_date_is_the_stores_business_day(app: App) -> None:
+    setup_shop(app)
+    run_import(app, "pdd-1", pdd_file([pdd_row(1, paid_at="2026-11-21 07:30:00")]))
+    order = order_of(app, "261121-000000000000001")
+    assert order.paid_at is not None and order.paid_at.date() == date(2026, 11, 20)  # UTC
+    assert order.paid_date == date(2026, 11, 21)  # Shanghai
+
+
+# ---- re-imports and later exports ------------------------------------------------------------
+
+def test_importing_the_same_file_twice_changes_nothing(app: App) -> None:
+    setup_shop(app)
+    files = {n: FILES[n] for n in CASES["taobao"][1]}
+    first = run_import(app, "tm-1", files)
+    before, facts_before = counts(app), len(facts(app))
+    again = run_import(app, "tm-1", files)
+    assert (again.read, again.new, again.updated, again.unchanged, again.rejected) == (
+        4, 0, 0, 4, 0)
+    assert again.import_id != first.import_id
+    after = counts(app)
+    assert {k: v for k, v in after.items() if not k.startswith("import_")} == {
+        k: v for k, v in before.items() if not k.startswith("import_")}
+    assert len(facts(app)) == facts_before
+
+
+def test_a_later_export_moves_status_forward_with_one_fact_per_transition(app: App) -> None:
+    setup_shop(app)
+    run_import(app, "pdd-1", pdd_file([pdd_row(1), pdd_row(2), pdd_row(3)]))
+    first_facts = len(facts(app))
+    later = run_import(app, "pdd-1", pdd_file([
+        pdd_row(1, "已发货，待签收"), pdd_row(2, "已收货"), pdd_row(3)]))
+    assert (later.new, later.updated, later.unchanged, later.rejected) == (0, 2, 1, 0)
+    new_facts = facts(app)[first_facts:]
+    assert [(f.kind, f.data["from_status"], f.data["to_status"]) for f in new_facts] == [
+        ("order.shipped", "paid", "shipped"), ("order.completed", "paid", "completed")]
+    assert all(f.data["import_id"] == later.import_id for f in new_facts)
+    assert order_of(app, "261121-000000000000001").status == "shipped"
+    assert order_of(app, "261121-000000000000002").status == "completed"
+    refund = run_import(app, "pdd-1", pdd_file([pdd_row(2, "已收货", after_sale="退款成功")]))
+    assert (refund.updated, [f.kind for f in facts(app)[first_facts + 2:]]) == (
+        1, ["order.refunded"])
+    refunded = order_of(app, "261121-000000000000002")
+    assert (refunded.status, refunded.refund_amount) == ("refunded", Decimal("10.00"))
+
+
+def test_a_backwards_status_is_reported_and_not_applied(app: App) -> None:
+    setup_shop(app)
+    run_import(app, "pdd-1", pdd_file([pdd_row(1, "已发货"), pdd_row(2)]))
+    facts_before = len(facts(app))
+    older = run_import(app, "pdd-1", pdd_file([pdd_row(1, "待发货"), pdd_row(2)]))
+    assert (older.read, older.updated, older.unchanged, older.rejected) == (2, 0, 1, 1)
+    assert order_of(app, "261121-000000000000001").status == "shipped"
+    assert len(facts(app)) == facts_before
+    with app.reader() as uow:
+        problems = import_report(uow, older.import_id)["problems"]
+    assert [(p["row"], p["column"], p["value"]) for p in problems] == [(2, "订单状态", "待发货")]
+    assert "backwards from shipped to paid" in problems[0]["reason"]
+
+
+def test_an_unknown_sku_rejects_its_order_and_the_rest_import(app: App) -> None:
+    setup_shop(app)
+    summary = run_import(app, "pdd-1", pdd_file([pdd_row(1), pdd_row(2, sku="NOPE-9"),
+                                                 pdd_row(3)]))
+    assert (summary.read, summary.new, summary.rejected) == (3, 2, 1)
+    with app.reader() as uow:
+        report = import_report(uow, summary.import_id)
+        numbers = set(uow.session.scalars(select(Order.channel_order_no)))
+    assert numbers == {"261121-000000000000001", "261121-000000000000003"}
+    [problem] = report["problems"]
+    assert (problem["row"], problem["column"], problem["value"], problem["file"]) == (
+        3, "商家编码-规格维度", "NOPE-9", "pdd.csv")
+    assert "unknown SKU code 'NOPE-9'" in problem["reason"]
+
+
+def test_rows_the_parser_rejects_are_kept_in_the_report(app: App) -> None:
+    setup_shop(app)
+    bad = malformed_files()["bad-amounts.csv"]
+    summary = run_import(app, "pdd-1", {"bad-amounts.csv": bad})
+    assert summary.rejected == 2 and summary.new == 1 and summary.read == 3
+    with app.reader() as uow:
+        problems = import_report(uow, summary.import_id)["problems"]
+    assert [(p["row"], p["file"]) for p in problems] == [(2, "bad-amounts.csv"),
+                                                         (3, "bad-amounts.csv")]
+
+
+# ---- whole-file errors: nothing stored changes -------------------------------------------
+
+@pytest.mark.parametrize("name", ["zero-bytes.csv", "empty.csv", "missing-column.csv",
+                                  "truncated.xlsx", "not-a-workbook.xlsx", "undecodable.csv"])
+def test_a_malformed_file_is_a_clear_error_and_changes_nothing(app: App, name: str) -> None:
+    setup_shop(app)
+    run_import(app, "pdd-1", pdd_file([pdd_row(1)]))
+    before = counts(app)
+    with pytest.raises(ImportFileError) as caught:
+        run_import(app, "pdd-1", {name: malformed_files()[name]}, platform="pdd")
+    assert caught.value.message and caught.value.exit_code == 2
+    assert counts(app) == before
+
+
+def test_a_file_from_another_platform_is_refused(app: App) -> None:
+    setup_shop(app)
+    with pytest.raises(ImportFileError, match="pdd export but store 'dy-1' is a douyin store"):
+        run_import(app, "dy-1", pdd_file([pdd_row(1)]))
+    assert counts(app)["import_batches"] == 0
+
+
+# ---- the rest of the system sees imported orders ------------------------------------------
+
+def test_imported_orders_appear_in_the_order_list_and_the_kpis(app: App) -> None:
+    setup_shop(app)
+    run_import(app, "pdd-1", pdd_file([pdd_row(n) for n in range(1, 6)]))
+    with app.reader() as uow:
+        page = list_orders(uow, OrderFilters(store="pdd-1", paid_from="2026-11-21",
+                                             paid_to="2026-11-21"), 1, 50)
+        report = kpi_report(uow, period_from("day", "2026-11-21"), Filters(store="pdd-1"))
+    assert page["total"] == 5
+    assert {item["paid_amount"] for item in page["items"]} == {"10.00"}
+    assert Decimal(report["gmv"]) == Decimal("50.00") and report["paid_orders"] == 5
+
+
+# ---- the CLI contract -----------------------------------------------------------------------
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def shopops(app: App, monkeypatch: pytest.MonkeyPatch) -> Callable[..., str]:
+    monkeypatch.setattr(cli, "get_app", lambda: app)
+
+    def invoke(*args: str, code: int = 0) -> str:
+        result = runner.invoke(cli.app, list(args))
+        if isinstance(result.exception, ShopOpsError):  # what main() turns into exit codes
+            exc = result.exception
+            assert exc.exit_code == code, exc.message
+            return f"{exc.code}: {exc.message}"
+        assert result.exit_code == code, result.output
+        return result.stdout
+
+    return invoke
+
+
+def test_cli_import_orders_and_report_as_json(app: App, shopops: Callable[..., str],
+                                              tmp_path: Path) -> None:
+    setup_shop(app)
+    path = tmp_path / "pdd.csv"
+    path.write_bytes(pdd_file([pdd_row(1), pdd_row(2, sku="NOPE-9")])["pdd.csv"])
+    summary = json.loads(shopops("import", "orders", str(path), "--platform", "pdd",
+                                 "--store", "pdd-1", "--format", "json"))
+    assert list(summary) == ["platform", "encoding", "read", "new", "updated", "unchanged",
+                             "rejected", "import_id"]
+    assert {k: summary[k] for k in list(summary)[:7]} == {
+        "platform": "pdd", "encoding": "utf-8", "read": 2, "new": 1, "updated": 0,
+        "unchanged": 0, "rejected": 1}
+    rows = json.loads(shopops("import", "report", str(summary["import_id"]), "--format", "json"))
+    assert [(r["row"], r["column"]) for r in rows] == [(3, "商家编码-规格维度")]
+    assert "NOPE-9" in rows[0]["reason"]
+    workbook = tmp_path / "report.xlsx"
+    shopops("import", "report", str(summary["import_id"]), "--format", "xlsx",
+            "--output", str(workbook))
+    sheet = load_workbook(workbook).active
+    assert sheet is not None and [c.value for c in sheet[2]][:2] == [3, "商家编码-规格维度"]
+    table = shopops("import", "orders", str(path), "--store", "pdd-1")
+    assert "unchanged" in table and "rejected" in table
+
+
+def test_cli_generic_import_with_mapping_and_the_only_store(
+        app: App, shopops: Callable[..., str], tmp_path: Path) -> None:
+    with app.uow() as uow:
+        add_store(uow, "own-1", "own")
+        product = factories.add_product(uow, "P-1", factories.add_category(uow, "C-1"))
+        for code in ("OWN-1", "OWN-2"):
+            factories.add_sku(uow, code, product, price="10.00", cost="5.00")
+    (tmp_path / "own.csv").write_bytes(FILES["own-store.csv"])
+    (tmp_path / "mapping.json").write_text(GENERIC_MAPPING_JSON, encoding="utf-8")
+    summary = json.loads(shopops("import", "orders", str(tmp_path / "own.csv"), "--platform",
+                                 "generic", "--mapping", str(tmp_path / "mapping.json"),
+                                 "--format", "json"))
+    assert (summary["platform"], summary["new"]) == ("generic", 2)
+
+
+def test_cli_errors_are_clear_and_exit_non_zero(app: App, shopops: Callable[..., str],
+                                                tmp_path: Path) -> None:
+    setup_shop(app)
+    good = tmp_path / "pdd.csv"
+    good.write_bytes(pdd_file([pdd_row(1)])["pdd.csv"])
+    missing = tmp_path / "missing-column.csv"
+    missing.write_bytes(malformed_files()["missing-column.csv"])
+    assert "unknown store 'nope'" in shopops("import", "orders", str(good), "--store", "nope",
+                                             "--format", "json", code=3)
+    assert "cannot read" in shopops("import", "orders", str(tmp_path / "absent.csv"),
+                                    "--store", "pdd-1", code=2)
+    assert "用户实付金额(元)" in shopops("import", "orders", str(missing), "--store", "pdd-1",
+                                       "--format", "json", code=2)
+    assert "--store is required" in shopops("import", "orders", str(good), code=2)
+    assert "no import with id 999" in shopops("import", "report", "999", code=3)
+    assert counts(app)["orders"] == 0
+
+
+# ---- kill -9 half-way, re-run: the same order book as one clean run -----------------------
+
+CRASH_SCRIPT = textwrap.dedent("""
+    import os, sys, time
+    from shopops.bootstrap import App
+    from shopops.config import Settings
+    from shopops.orders.imports import import_orders
+
+    app = App(Settings(database_url=sys.argv[1]))
+    data = open(sys.argv[2], "rb").read()
+
+    def progress(stage, done, total):
+        if stage == "orders" and 0 < done < total:
+            print("half-way", done, total, flush=True)
+            time.sleep(60)  # killed here, inside the open transaction
+
+    with app.uow() as uow:
+        import_orders(uow, [("big.csv", data)], "pdd-1", progress=progress)
+    print("finished", flush=True)
+""")
+
+
+def order_book_hash(app: App) -> str:
+    query = text("""
+        SELECT o.channel_order_no, o.status, o.customer_id IS NULL, o.list_amount,
+               o.discount_amount, o.goods_amount, o.shipping_fee, o.paid_amount,
+               o.refund_amount, o.created_at, o.paid_at, o.paid_date, o.shipped_at,
+               o.completed_at, s.code, l.quantity, l.list_price, l.discount_amount,
+               l.paid_amount, l.refund_amount
+        FROM orders o JOIN order_lines l ON l.order_id = o.id JOIN skus s ON s.id = l.sku_id
+        ORDER BY o.channel_order_no, s.code, l.id""")
+    digest = hashlib.sha256()
+    with app.engine.connect() as conn:
+        for row in conn.execute(query):
+            digest.update(repr(tuple(row)).encode())
+        digest.update(repr(conn.execute(text("SELECT count(*) FROM orders")).scalar()).encode())
+    return digest.hexdigest()
+
+
+def test_kill_minus_nine_half_way_then_rerun_equals_one_clean_import(tmp_path: Path) -> None:
+    statuses = ["待发货", "已发货，待签收", "已收货"]
+    rows = [pdd_row(n, statuses[n % 3], sku=f"PDD-SKU-{n % 3 + 1}",
+                    paid_at=f"2026-11-{n % 20 + 1:02d} 0{n % 10}:15:00") for n in range(6000)]
+    big = tmp_path / "big.csv"
+    big.write_bytes(pdd_file(rows)["pdd.csv"])
+    crashed_url = f"sqlite:///{tmp_path / 'crashed.db'}"
+    clean_url = f"sqlite:///{tmp_path / 'clean.db'}"
+    apps = [make_app(crashed_url), make_app(clean_url)]
+    for application in apps:
+        upgrade(application.engine)
+        setup_shop(application)
+    crashed, clean = apps
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    process = subprocess.Popen([sys.executable, "-c", CRASH_SCRIPT, crashed_url, str(big)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        assert line.startswith("half-way"), line + (process.stderr.read() if process.stderr
+                                                    else "")
+        process.kill()  # SIGKILL: no rollback, no cleanup
+        process.wait(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == -9
+    crashed.dispose()
+    assert counts(crashed)["orders"] == 0 and counts(crashed)["import_batches"] == 0
+    rerun = run_import(crashed, "pdd-1", {"big.csv": big.read_bytes()})
+    once = run_import(clean, "pdd-1", {"big.csv": big.read_bytes()})
+    assert rerun.new == once.new == 6000
+    assert order_book_hash(crashed) == order_book_hash(clean)
+    assert counts(crashed) == counts(clean)
+    for application in apps:
+        application.dispose()
