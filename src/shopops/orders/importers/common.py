@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from shopops.orders.importers.cells import CellError, header_key, order_number, text
+from shopops.orders.importers.cells import CellError, header_key, is_empty, order_number, text
 from shopops.orders.importers.files import SourceRow, Table
 from shopops.orders.importers.records import RowError
 from shopops.orders.importers.report import MissingColumnsError, Note, Problem
@@ -111,6 +111,21 @@ def map_status(row: Row, column: str, words: StatusWords, platform: str) -> tupl
     if status is None:
         raise RowError(column, word, f"unknown {platform} status {word!r}")
     return status, word
+
+
+def map_after_sale(row: Row, column: str, words: StatusWords, no_after_sale: frozenset[str],
+                   platform: str) -> tuple[str | None, str | None]:
+    """(ShopOps refund status or None, the platform's word) of a 售后状态 cell; words meaning
+    "no after-sale" give no status, unknown words reject the row."""
+    word = text(row.raw(column))
+    if is_empty(word):
+        return None, None
+    key = header_key(word)
+    if key in no_after_sale:
+        return None, word
+    if key not in words:
+        raise RowError(column, word, f"unknown {platform} after-sale status {word!r}")
+    return words[key], word
 
 
 @dataclass(slots=True)

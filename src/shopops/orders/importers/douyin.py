@@ -19,6 +19,7 @@ from shopops.orders.importers.common import (
     Row,
     build_each,
     group_rows,
+    map_after_sale,
     map_status,
     status_words,
 )
@@ -99,15 +100,8 @@ def parse_douyin(table: Table, timezone: ZoneInfo, outcome: Outcome) -> list[Imp
 
 
 def _after_sale(row: Row) -> tuple[str | None, str | None]:
-    word = cells.text(row.raw(AFTER_SALE))
-    key = cells.header_key(word)
-    if cells.is_empty(word):
-        return None, None
-    if key in NO_AFTER_SALE:
-        return None, word
-    if key not in AFTER_SALE_WORDS:
-        raise RowError(AFTER_SALE, word, f"unknown 抖店 after-sale status {word!r}")
-    return AFTER_SALE_WORDS[key], word
+    """(ShopOps refund status or None, the platform's word) of 售后状态."""
+    return map_after_sale(row, AFTER_SALE, AFTER_SALE_WORDS, NO_AFTER_SALE, "抖店")
 
 
 def _line_row(row: Row, timezone: ZoneInfo) -> _LineRow:

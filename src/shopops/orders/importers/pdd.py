@@ -16,6 +16,7 @@ from shopops.orders.importers.common import (
     Row,
     build_each,
     group_rows,
+    map_after_sale,
     map_status,
     status_words,
 )
@@ -83,7 +84,7 @@ STATUS_WORDS = status_words({
     "已取消": "cancelled",
     "交易关闭": "closed",
 })
-NO_AFTER_SALE = cells.header_key("无售后或售后取消")
+NO_AFTER_SALE = frozenset({cells.header_key("无售后或售后取消")})
 AFTER_SALE_WORDS = status_words({
     "退款成功": "refunded",
     "退款中": "refunding",
@@ -108,13 +109,7 @@ def _one_row_per_order(order_no: str, rows: list[tuple[int, ImportedOrder]]) -> 
 
 def after_sale_status(row: Row) -> tuple[str | None, str | None]:
     """(ShopOps refund status or None, the platform's word) of 售后状态."""
-    word = cells.text(row.raw(AFTER_SALE))
-    key = cells.header_key(word)
-    if cells.is_empty(word) or key == NO_AFTER_SALE:
-        return None, word or None
-    if key not in AFTER_SALE_WORDS:
-        raise RowError(AFTER_SALE, word, f"unknown 拼多多 after-sale status {word!r}")
-    return AFTER_SALE_WORDS[key], word
+    return map_after_sale(row, AFTER_SALE, AFTER_SALE_WORDS, NO_AFTER_SALE, "拼多多")
 
 
 def _order(row: Row, timezone: ZoneInfo) -> ImportedOrder:
