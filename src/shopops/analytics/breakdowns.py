@@ -218,7 +218,7 @@ def top_skus(rows: list[SkuRow], limit: int = 10) -> list[SkuRow]:
     return sorted((r for r in rows if r.units), key=lambda r: (-r.gmv, r.sku))[:limit]
 
 
-def slow_skus(rows: list[SkuRow], limit: int = 10, cover_days: int = 60) -> list[SkuRow]:
+def slow_skus(rows: list[SkuRow], limit: int = 10, cover_days: Decimal | int = 60) -> list[SkuRow]:
     """滞销: in stock and selling too slowly — no sales, or more than `cover_days` of cover.
     The most stock tied up comes first: that is where clearance pays."""
 

@@ -44,6 +44,7 @@ from shopops.catalog.service import category_tree
 from shopops.core.clock import DEFAULT_TIMEZONE, business_date
 from shopops.core.errors import NotFound, ValidationError
 from shopops.core.uow import UnitOfWork
+from shopops.inventory.monitoring_service import thresholds as stock_thresholds
 from shopops.stores.models import PLATFORMS, Store
 from shopops.stores.service import get_store
 
@@ -280,6 +281,7 @@ def cockpit(
         raise ValidationError("breakdown must be store or platform", field="breakdown")
     scope = resolve_scope(uow, filters)
     standards = load_standards(uow)
+    slow_cover = stock_thresholds(uow).slow_mover_cover_days  # the shop's 滞销 line (spec: 60)
     # the trend stops at today: days still to come are not a collapse in sales
     trend_end = max(period.start, min(period.end, business_date(uow.now(), DEFAULT_TIMEZONE)))
     trend_start = trend_end - timedelta(days=trend_days - 1)
@@ -304,5 +306,5 @@ def cockpit(
         ),
         breakdown=done["channels"],
         top_skus=breakdowns.top_skus(done["skus"], top),
-        slow_skus=breakdowns.slow_skus(done["skus"], top),
+        slow_skus=breakdowns.slow_skus(done["skus"], top, cover_days=slow_cover),
     )
