@@ -1,0 +1,73 @@
+"""The `shopops` command (Typer). Thin: parse, call a service, print. Errors carry their
+stable code and exit status from core.errors."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+from rich.console import Console
+
+from shopops.bootstrap import get_app
+from shopops.core.errors import ShopOpsError, ValidationError
+
+app = typer.Typer(
+    help="ShopOps 电商运营系统 — operations for Tmall/Taobao, JD, PDD, Douyin and own stores.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+
+out = Console()
+err = Console(stderr=True)
+
+
+def main() -> None:
+    try:
+        app()
+    except ShopOpsError as exc:
+        where = f" ({exc.field})" if exc.field else ""
+        err.print(
+            f"[bold red]错误 error[/] [{exc.code}]{where}: {exc.message}",
+            markup=True,
+            highlight=False,
+        )
+        sys.exit(exc.exit_code)
+
+
+def safe_url() -> str:
+    """The database URL without its password, for messages."""
+    return get_app().engine.url.render_as_string(hide_password=True)
+
+
+def check_format(fmt: str, allowed: tuple[str, ...] = ("table", "json")) -> None:
+    """--format must be one of `allowed`; the error names the option."""
+    if fmt not in allowed:
+        raise ValidationError(
+            f"--format {fmt!r} is not one of {', '.join(allowed)}", field="format"
+        )
+
+
+# the command groups register themselves on `app` (they look up cli.get_app at call time,
+# so tests can point every command at their own database)
+from shopops.cli import admin, cockpit, imports, promo, stock  # noqa: E402
+
+app.add_typer(admin.db_app, name="db")
+app.add_typer(admin.users_app, name="users")
+app.add_typer(admin.tokens_app, name="tokens")
+app.add_typer(admin.stores_app, name="stores")
+app.add_typer(imports.import_app, name="import")
+app.add_typer(promo.promo_app, name="promo")
+app.add_typer(stock.stock_app, name="stock")
+
+__all__ = [
+    "ShopOpsError",
+    "admin",
+    "app",
+    "check_format",
+    "cockpit",
+    "get_app",
+    "imports",
+    "main",
+    "promo",
+    "stock",
+]
