@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Select, func, or_, select
 
 from shopops.catalog.models import Category, Product, Sku
+from shopops.core.batches import chunks
 from shopops.core.errors import NotFound
 from shopops.core.uow import UnitOfWork
 
@@ -125,3 +126,20 @@ def list_products(uow: UnitOfWork, page: int, page_size: int, *, category: str |
               "created_at": p.created_at.isoformat(), "skus": int(count)}
              for p, category_code, count in rows]
     return _paged(items, total, page, page_size)
+
+
+def sku_ids(uow: UnitOfWork, codes: Iterable[str]) -> dict[str, int]:
+    """code → id for the SKU codes that exist (imports and the ledger name SKUs by code)."""
+    known: dict[str, int] = {}
+    for chunk in chunks(sorted(set(codes))):
+        rows = uow.session.execute(select(Sku.code, Sku.id).where(Sku.code.in_(chunk)))
+        known.update({code: sku_id for code, sku_id in rows})
+    return known
+
+
+def sku_id(uow: UnitOfWork, code: object, field: str = "sku") -> int:
+    """The id of one SKU code; an unknown code is an error naming the field."""
+    found = uow.session.scalar(select(Sku.id).where(Sku.code == code))
+    if found is None:
+        raise NotFound(f"unknown SKU {code!r}", field=field)
+    return int(found)

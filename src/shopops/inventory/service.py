@@ -26,7 +26,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.sql.dml import Update
 
 from shopops.catalog import service as catalog
-from shopops.catalog.models import Sku
+from shopops.catalog.service import sku_id as sku_id_of
 from shopops.core.errors import Conflict, InsufficientStock, NotFound, ValidationError
 from shopops.core.uow import UnitOfWork
 from shopops.inventory import ledger
@@ -58,14 +58,6 @@ class StockLevel:
 
 
 # ---------------------------------------------------------------- lookups
-
-
-def _sku_id(uow: UnitOfWork, code: object) -> int:
-    # a code → id lookup only; SKU data itself stays with catalog.service
-    sku_id = uow.session.scalar(select(Sku.id).where(Sku.code == code))
-    if sku_id is None:
-        raise NotFound(f"unknown SKU {code!r}", field="sku")
-    return int(sku_id)
 
 
 def _warehouse(uow: UnitOfWork, code: object, field: str = "warehouse") -> Any:
@@ -139,7 +131,7 @@ def _available_text(uow: UnitOfWork, sku_id: int, warehouse_id: int) -> str:
 def receive(uow: UnitOfWork, sku: str, warehouse: str, qty: int, reference: str) -> None:
     """采购入库: on_hand +qty."""
     qty = ledger.positive_quantity(qty)
-    sku_id, wh = _sku_id(uow, sku), _warehouse(uow, warehouse)
+    sku_id, wh = sku_id_of(uow, sku), _warehouse(uow, warehouse)
     _post_incoming(uow, sku_id, wh.id, "receipt", qty, _reference(reference))
     uow.record("stock.received", entity="sku", entity_id=sku_id, warehouse=wh.code,
                quantity=qty, reference=reference)
@@ -160,7 +152,7 @@ def return_goods(uow: UnitOfWork, sku: str, warehouse: str, qty: int, restock: b
     """退货入库: restocked units become 可用 again; the others wait in quarantine.
     Returns the code of the warehouse the units went to."""
     qty, why = ledger.positive_quantity(qty), ledger.required_reason(reason)
-    sku_id, wh = _sku_id(uow, sku), _warehouse(uow, warehouse)
+    sku_id, wh = sku_id_of(uow, sku), _warehouse(uow, warehouse)
     target = wh if restock else _quarantine_of(uow, wh)
     _post_incoming(uow, sku_id, target.id, "return", qty, reference, why)
     uow.record("stock.returned", entity="sku", entity_id=sku_id, warehouse=target.code,
@@ -172,7 +164,7 @@ def adjust(uow: UnitOfWork, sku: str, warehouse: str, delta: int, reason: str,
            reference: str | None = None) -> None:
     """盘点调整: on_hand ±delta with a reason; cannot take away reserved units."""
     delta, why = ledger.nonzero_delta(delta), ledger.required_reason(reason)
-    sku_id, wh = _sku_id(uow, sku), _warehouse(uow, warehouse)
+    sku_id, wh = sku_id_of(uow, sku), _warehouse(uow, warehouse)
     _ensure_balance(uow, sku_id, wh.id)
     if not _post(uow, sku_id, wh.id, "adjustment", delta, reference, why):
         raise InsufficientStock(
@@ -189,7 +181,7 @@ def transfer_out(uow: UnitOfWork, sku: str, from_warehouse: str, to_warehouse: s
                  reference: str | None = None) -> int:
     """调拨发出: on_hand −qty at the sender, 在途 until transfer_in. Returns the transfer id."""
     qty = ledger.positive_quantity(qty)
-    sku_id = _sku_id(uow, sku)
+    sku_id = sku_id_of(uow, sku)
     source = _warehouse(uow, from_warehouse, "from_warehouse")
     target = _warehouse(uow, to_warehouse, "to_warehouse")
     if source.id == target.id:
@@ -234,7 +226,7 @@ def _order_lines(uow: UnitOfWork, lines: Sequence[tuple[str, int]]) -> dict[int,
     wanted: dict[int, int] = {}
     for i, (sku, qty) in enumerate(lines):
         units = ledger.positive_quantity(qty, f"lines[{i}].quantity")
-        sku_id = _sku_id(uow, sku)
+        sku_id = sku_id_of(uow, sku)
         wanted[sku_id] = wanted.get(sku_id, 0) + units
     return dict(sorted(wanted.items()))
 
@@ -378,7 +370,7 @@ def sweep_expired_reservations(uow: UnitOfWork) -> int:
 def stock_levels(uow: UnitOfWork, sku: str | None = None,
                  warehouse: str | None = None) -> list[StockLevel]:
     """在库 / 占用 / 可用 / 在途 per SKU × warehouse (only active, unexpired reservations)."""
-    sku_id = _sku_id(uow, sku) if sku is not None else None
+    sku_id = sku_id_of(uow, sku) if sku is not None else None
     wh_id = _warehouse(uow, warehouse).id if warehouse is not None else None
 
     def scoped(query: Any, sku_col: Any, wh_col: Any) -> Any:

@@ -14,7 +14,7 @@ kept in the report (one per rejected order or unreadable row).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -22,11 +22,12 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Table, insert, select
 
-from shopops.catalog.models import Sku
+from shopops.catalog.service import sku_ids
+from shopops.core.batches import chunks
 from shopops.core.clock import business_date
 from shopops.core.errors import NotFound, ValidationError
 from shopops.core.uow import UnitOfWork
-from shopops.customers.models import Customer, CustomerIdentity
+from shopops.customers.service import customers_for_buyers
 from shopops.db.facts import Fact
 from shopops.orders.importers import (
     PLATFORMS,
@@ -93,11 +94,6 @@ class _Tally:
     def reject(self, problem: Problem) -> None:
         self.problems.append(problem)
         self.rejected += 1
-
-
-def _chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
 
 
 def resolve_store(uow: UnitOfWork, code: str | None) -> StoreView:
@@ -208,11 +204,7 @@ def _with_known_skus(uow: UnitOfWork, orders: list[ImportedOrder], tally: _Tally
                      column: str | None, file: str | None
                      ) -> tuple[list[ImportedOrder], dict[str, int]]:
     """Orders whose every line names a known SKU code; the others go to the report."""
-    codes = sorted({line.sku_code for o in orders for line in o.lines})
-    known: dict[str, int] = {}
-    for chunk in _chunks(codes):
-        rows = uow.session.execute(select(Sku.code, Sku.id).where(Sku.code.in_(chunk)))
-        known.update({code: sku_id for code, sku_id in rows})
+    known = sku_ids(uow, (line.sku_code for o in orders for line in o.lines))
     good = []
     for order in orders:
         unknown = next((line for line in order.lines if line.sku_code not in known), None)
@@ -241,7 +233,7 @@ def _unique(incoming: list[_Incoming], tally: _Tally, file: str | None) -> list[
 
 def _existing(uow: UnitOfWork, store_id: int, numbers: list[str]) -> dict[str, Order]:
     found: dict[str, Order] = {}
-    for chunk in _chunks(numbers):
+    for chunk in chunks(numbers):
         for order in uow.session.scalars(select(Order).where(
                 Order.store_id == store_id, Order.channel_order_no.in_(chunk))):
             found[order.channel_order_no] = order
@@ -300,28 +292,12 @@ def _buyer_key(order: ImportedOrder) -> str | None:
 
 def _customers(uow: UnitOfWork, store_id: int, orders: list[ImportedOrder]) -> dict[str, int]:
     """Customer id per buyer key, creating customers (and identities) that do not exist."""
-    first: dict[str, ImportedOrder] = {}
+    first_seen: dict[str, datetime] = {}
     for order in orders:
         key = _buyer_key(order)
-        if key is not None and key not in first:
-            first[key] = order
-    keys = list(first)
-    ids: dict[str, int] = {}
-    for chunk in _chunks(keys):
-        rows = uow.session.execute(
-            select(CustomerIdentity.buyer_id, CustomerIdentity.customer_id).where(
-                CustomerIdentity.store_id == store_id, CustomerIdentity.buyer_id.in_(chunk)))
-        ids.update({buyer: customer for buyer, customer in rows})
-    missing = [key for key in keys if key not in ids]
-    if missing:
-        new_ids = uow.session.scalars(
-            insert(Customer).returning(Customer.id, sort_by_parameter_order=True),
-            [{"name": None if key.startswith("phone:") else key, "region": None,
-              "created_at": first[key].created_at} for key in missing]).all()
-        ids.update(zip(missing, new_ids, strict=True))
-        uow.session.execute(insert(CustomerIdentity), [
-            {"customer_id": ids[key], "store_id": store_id, "buyer_id": key} for key in missing])
-    return ids
+        if key is not None and key not in first_seen:
+            first_seen[key] = order.created_at
+    return customers_for_buyers(uow, store_id, first_seen)
 
 
 def _order_row(store: StoreView, order: ImportedOrder, customer_id: int | None) -> dict[str, Any]:
@@ -344,7 +320,7 @@ def _insert_new(uow: UnitOfWork, store: StoreView, orders: list[ImportedOrder],
     customers = _customers(uow, store.id, orders)
     now = uow.now()
     done = 0
-    for chunk in _chunks(orders):
+    for chunk in chunks(orders):
         rows = [_order_row(store, o, customers.get(_buyer_key(o) or "")) for o in chunk]
         # Core executemany (no ORM bookkeeping), then the ids by key: RETURNING in parameter
         # order is one statement per row on SQLite
