@@ -17,7 +17,6 @@ import argparse
 import csv
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -27,6 +26,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
+
+from measure import peak_rss_mb  # benchmarks/measure.py (the script's own folder)
 
 WORK = Path(os.environ.get("SHOPOPS_BENCH_DIR", "/tmp/shopops-bench"))
 PG_ADMIN = os.environ.get("SHOPOPS_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
@@ -40,17 +41,6 @@ def sqlite_url(orders: int, seed: int) -> str:
 
 def pg_url(orders: int, seed: int) -> str:
     return PG_ADMIN.rsplit("/", 1)[0] + f"/shopops_bench_{orders}_{seed}"
-
-
-def peak_rss_mb() -> float:
-    """This process's peak resident memory (VmHWM: unlike ru_maxrss it restarts at exec)."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 # ---------------------------------------------------------------- building the shop

@@ -24,7 +24,6 @@ import csv
 import json
 import os
 import random
-import resource
 import subprocess
 import sys
 import time
@@ -33,6 +32,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
+
+from measure import peak_rss_mb  # benchmarks/measure.py (the script's own folder)
 
 WORK = Path(os.environ.get("SHOPOPS_BENCH_DIR", "/tmp/shopops-bench"))
 PG_ADMIN = os.environ.get("SHOPOPS_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
@@ -55,17 +56,6 @@ STATUSES = {"待发货": "paid", "已发货，待签收": "shipped", "已收货"
 
 def sku_code(i: int) -> str:
     return f"BENCH-SKU-{i:04d}"
-
-
-def peak_rss_mb() -> float:
-    """This process's peak resident memory (VmHWM: unlike ru_maxrss it restarts at exec)."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 # ---------------------------------------------------------------- the file and the databases

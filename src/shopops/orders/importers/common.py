@@ -113,6 +113,17 @@ def map_status(row: Row, column: str, words: StatusWords, platform: str) -> tupl
     return status, word
 
 
+def one_row_per_order(order_no: str, rows: list[tuple[int, T]], column: str,
+                      where: str = "") -> T:
+    """The order of a format with one row per order; the same number on several rows with
+    different values rejects it (identical duplicates were collapsed before)."""
+    if len(rows) > 1:
+        numbers = ", ".join(str(n) for n, _ in rows)
+        raise RowError(column, order_no, f"appears on several rows ({numbers}){where} with "
+                       "different values")
+    return rows[0][1]
+
+
 def map_after_sale(row: Row, column: str, words: StatusWords, no_after_sale: frozenset[str],
                    platform: str) -> tuple[str | None, str | None]:
     """(ShopOps refund status or None, the platform's word) of a 售后状态 cell; words meaning

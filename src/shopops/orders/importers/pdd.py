@@ -18,6 +18,7 @@ from shopops.orders.importers.common import (
     group_rows,
     map_after_sale,
     map_status,
+    one_row_per_order,
     status_words,
 )
 from shopops.orders.importers.files import Table
@@ -100,11 +101,7 @@ def parse_pdd(table: Table, timezone: ZoneInfo, outcome: Outcome) -> list[Import
 
 
 def _one_row_per_order(order_no: str, rows: list[tuple[int, ImportedOrder]]) -> ImportedOrder:
-    if len(rows) > 1:
-        numbers = ", ".join(str(n) for n, _ in rows)
-        raise RowError(ORDER_NO, order_no, f"appears on several rows ({numbers}) with "
-                       "different values")
-    return rows[0][1]
+    return one_row_per_order(order_no, rows, ORDER_NO)
 
 
 def after_sale_status(row: Row) -> tuple[str | None, str | None]:

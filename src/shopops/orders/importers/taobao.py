@@ -20,6 +20,7 @@ from shopops.orders.importers.common import (
     build_each,
     group_rows,
     map_status,
+    one_row_per_order,
     status_words,
 )
 from shopops.orders.importers.files import Table
@@ -207,11 +208,7 @@ def _order_row(row: Row, timezone: ZoneInfo) -> ImportedOrder:
 
 
 def _single_order(order_no: str, rows: list[tuple[int, ImportedOrder]]) -> ImportedOrder:
-    if len(rows) > 1:
-        numbers = ", ".join(str(n) for n, _ in rows)
-        raise RowError(ORDER_NO, order_no, f"appears on several rows ({numbers}) of the 订单报表 "
-                       "with different values")
-    return rows[0][1]
+    return one_row_per_order(order_no, rows, ORDER_NO, " of the 订单报表")
 
 
 def _item_row(row: Row) -> _ItemRow:
