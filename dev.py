@@ -38,7 +38,8 @@ def ensure_venv() -> Path:
     if sys.version_info < (3, 11):  # noqa: UP036 — dev.py may run on any Python
         sys.exit(f"ShopOps needs Python ≥ 3.11; this is {sys.version.split()[0]}")
     py = venv_python()
-    if py.exists() and STAMP.exists() and STAMP.read_text().strip() == lock_digest():
+    digest = lock_digest()  # taken before installing: a lock edited meanwhile re-installs next run
+    if py.exists() and STAMP.exists() and STAMP.read_text().strip() == digest:
         return py
     print(f"» preparing the virtual environment in {VENV} (first run takes a minute) …", flush=True)
     if not py.exists():
@@ -48,7 +49,7 @@ def ensure_venv() -> Path:
     subprocess.run(
         [*pip, "install", "--no-deps", "--no-build-isolation", "-e", str(ROOT)], check=True
     )
-    STAMP.write_text(lock_digest())
+    STAMP.write_text(digest)
     return py
 
 

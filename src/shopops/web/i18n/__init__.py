@@ -1,6 +1,6 @@
-"""Console labels: Chinese first (zh.json), English (en.json). One flat key → text map per
-language; a key missing in English falls back to Chinese, a key missing everywhere shows itself
-(so a typo is visible on the page instead of crashing it)."""
+"""Console labels: Chinese first (zh.json + zh/*.json), English (en.json + en/*.json). One
+flat key → text map per language; a key missing in English falls back to Chinese, a key missing
+everywhere shows itself (so a typo is visible on the page instead of crashing it)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,10 @@ _DIR = Path(__file__).resolve().parent
 
 @cache
 def messages(lang: str) -> dict[str, str]:
+    """`zh.json` plus each domain's own `zh/<domain>.json` (so pages never edit one file)."""
     data: dict[str, str] = json.loads((_DIR / f"{lang}.json").read_text(encoding="utf-8"))
+    for part in sorted((_DIR / lang).glob("*.json")):
+        data.update(json.loads(part.read_text(encoding="utf-8")))
     return data
 
 
