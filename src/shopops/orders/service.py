@@ -15,6 +15,7 @@ from shopops.analytics.periods import parse_date
 from shopops.catalog.service import sku_codes
 from shopops.core.errors import NotFound, ValidationError
 from shopops.core.uow import UnitOfWork
+from shopops.db.facts import Fact
 from shopops.orders.models import ORDER_STATUSES, Order, OrderLine
 from shopops.stores.service import StoreView, get_store, list_stores
 
@@ -110,3 +111,90 @@ def get_order(uow: UnitOfWork, order_id: int) -> dict[str, Any]:
                   for line in lines],
         "timeline": _timeline(order, ZoneInfo(store.timezone)),
     }
+
+
+# ---------------------------------------------------------------- order timeline (订单轨迹)
+
+# fact kind → (step, label); a step's source comes from the fact itself (see _source)
+_TIMELINE_STEPS: dict[str, tuple[str, str]] = {
+    "order.placed": ("created", "下单"),
+    "order.paid": ("paid", "付款"),
+    "order.allocated": ("allocated", "分仓占用"),
+    "order.shipped": ("shipped", "发货"),
+    "order.tracking": ("tracking", "物流轨迹"),
+    "order.delivered": ("delivered", "签收"),
+    "order.completed": ("completed", "交易完成"),
+    "order.cancelled": ("cancelled", "取消"),
+    "order.closed": ("closed", "交易关闭"),
+    "order.refunding": ("refunding", "退款中"),
+    "order.refunded": ("refunded", "已退款"),
+    "order.exception_handled": ("exception", "物流异常处理"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineEntry:
+    """One step of an order's life: when, what, and where the information came from
+    (import / demo / allocation / shipment / tracking / api / order)."""
+
+    at: datetime  # aware, UTC
+    step: str  # created, paid, allocated, shipped, tracking, delivered, …
+    label: str  # Chinese name of the step
+    source: str
+    detail: str  # one human line (warehouse, carrier + tracking number, event text …)
+    data: dict[str, Any]
+
+    def to_json(self, timezone: str = "Asia/Shanghai") -> dict[str, Any]:
+        return {"at": self.at.astimezone(ZoneInfo(timezone)).isoformat(), "step": self.step,
+                "label": self.label, "source": self.source, "detail": self.detail,
+                "data": self.data}
+
+
+def _source(data: dict[str, Any]) -> str:
+    if isinstance(data.get("source"), str):
+        return str(data["source"])
+    return "import" if "import_id" in data else "order"
+
+
+def _detail(kind: str, data: dict[str, Any]) -> str:
+    if kind == "order.allocated":
+        return "；".join(f"{p['warehouse']}: " + "、".join(
+            f"{sku}×{qty}" for sku, qty in p["lines"]) for p in data.get("plan", []))
+    if kind == "order.shipped" and "tracking_no" in data:
+        return f"{data.get('carrier_name', '')} {data['tracking_no']}".strip()
+    if kind in ("order.tracking", "order.delivered") and "description" in data:
+        where = f"【{data['location']}】" if data.get("location") else ""
+        return f"{where}{data['description']}"
+    if kind == "order.paid" and "paid_amount" in data:
+        return f"实付 ¥{data['paid_amount']}"
+    if kind == "order.exception_handled":
+        return f"{data.get('exception', '')} {data.get('action', '')}".strip()
+    if data.get("platform_status"):
+        return f"平台状态 {data['platform_status']}"
+    return ""
+
+
+def order_timeline(uow: UnitOfWork, order_id: int) -> list[TimelineEntry]:
+    """Every step of an order with its time and source, oldest first: the order's facts
+    (import, allocation, shipment, tracking events …), plus the steps whose time the order
+    row holds but no fact records (orders written before facts existed)."""
+    order = uow.session.get(Order, order_id)
+    if order is None:
+        raise NotFound(f"no order with id {order_id}", field="order_id")
+    facts = uow.session.execute(
+        select(Fact.kind, Fact.occurred_at, Fact.data, Fact.id)
+        .where(Fact.entity == "order", Fact.entity_id == order_id)
+        .order_by(Fact.occurred_at, Fact.id)).all()
+    entries: list[TimelineEntry] = []
+    seen: set[str] = set()
+    for kind, at, data, _id in facts:
+        step, label = _TIMELINE_STEPS.get(kind, (kind.removeprefix("order."), kind))
+        data = dict(data or {})
+        entries.append(TimelineEntry(at, step, label, _source(data), _detail(kind, data), data))
+        seen.add(step)
+    for step in STEPS:
+        at = getattr(order, f"{step}_at")
+        if at is not None and step not in seen:
+            label = _TIMELINE_STEPS[f"order.{'placed' if step == 'created' else step}"][1]
+            entries.append(TimelineEntry(at, step, label, "order", "", {}))
+    return sorted(entries, key=lambda e: e.at)  # stable: facts keep their id order
