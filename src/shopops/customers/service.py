@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 
-from sqlalchemy import insert, select
+from sqlalchemy import Select, insert, select, union
 
 from shopops.core.batches import chunks
 from shopops.core.uow import UnitOfWork
@@ -34,3 +34,28 @@ def customers_for_buyers(uow: UnitOfWork, store_id: int,
         uow.session.execute(insert(CustomerIdentity), [
             {"customer_id": ids[key], "store_id": store_id, "buyer_id": key} for key in missing])
     return ids
+
+
+def customers_matching(text: str) -> Select[tuple[int]]:
+    """Ids of the customers whose name or a store's buyer id contains `text` (a subquery, so
+    an order search stays one SQL statement)."""
+    by_name = select(Customer.id).where(Customer.name.contains(text, autoescape=True))
+    by_buyer = select(CustomerIdentity.customer_id).where(
+        CustomerIdentity.buyer_id.contains(text, autoescape=True))
+    return select(union(by_name, by_buyer).subquery().c[0])
+
+
+def customer_names(uow: UnitOfWork, ids: Iterable[int]) -> dict[int, str]:
+    """Display name per customer id (the buyer id for imported buyers); unnamed ones left out."""
+    names: dict[int, str] = {}
+    for chunk in chunks(list(ids)):
+        names.update((cid, name) for cid, name in uow.session.execute(
+            select(Customer.id, Customer.name).where(Customer.id.in_(chunk))) if name)
+    return names
+
+
+def customer_region(uow: UnitOfWork, customer_id: int | None) -> str | None:
+    """The customer's province (省份) as last known, or None."""
+    if customer_id is None:
+        return None
+    return uow.session.scalar(select(Customer.region).where(Customer.id == customer_id))

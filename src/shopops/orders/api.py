@@ -1,15 +1,24 @@
-"""Orders API (订单): list orders by business day / store / status, one order in detail."""
+"""Orders API (订单): search the order book (business day, store, platform, status, order
+number or buyer), one order in detail, and order imports (upload, history, report)."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, File, Form, Query, UploadFile
+from fastapi.responses import Response
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 
+from shopops.orders.browse import OrderQuery, search_orders
+from shopops.orders.import_history import list_imports, report_sheets
+from shopops.orders.importers import ColumnMapping, ImportFileError
+from shopops.orders.imports import import_orders, import_report
 from shopops.orders.models import ORDER_STATUSES
-from shopops.orders.service import OrderFilters, get_order, list_orders
-from shopops.web.deps import Paged, PageDep, ReaderDep
+from shopops.orders.service import get_order
+from shopops.stores.models import PLATFORMS
+from shopops.web.deps import CoreDep, Paged, PageDep, ReaderDep
+from shopops.web.excel import XLSX_MEDIA_TYPE, content_disposition, write_workbook
 
 router = APIRouter(tags=["orders 订单"])
 
@@ -19,6 +28,9 @@ _AMOUNT = "yuan decimal string"
 class OrderOut(BaseModel):
     id: int
     store: str = Field(description="店铺代码 store code")
+    store_name: str | None = Field(None, description="店铺名称")
+    platform: str | None = Field(None, json_schema_extra={"enum": list(PLATFORMS)})
+    buyer: str | None = Field(None, description="买家 (the store's buyer id or name)")
     channel_order_no: str = Field(description="平台订单号")
     status: str = Field(json_schema_extra={"enum": list(ORDER_STATUSES)})
     customer_id: int | None
@@ -67,15 +79,146 @@ def get_orders(
     status: Annotated[str | None, Query(description="订单状态",
                                         json_schema_extra={"enum": list(ORDER_STATUSES)})
                       ] = None,
+    platform: Annotated[str | None, Query(description="平台",
+                                          json_schema_extra={"enum": list(PLATFORMS)})
+                        ] = None,
+    q: Annotated[str | None, Query(description="搜索: part of the channel order number "
+                                               "(平台订单号) or of the buyer id / name")] = None,
 ) -> dict[str, Any]:
     """订单列表 orders, newest payment first. `paid_from`/`paid_to` filter on the business
     day of payment (付款日, the store's time zone), both inclusive."""
-    filters = OrderFilters(paid_from=paid_from or None, paid_to=paid_to or None,
-                           store=store or None, status=status or None)
-    return list_orders(uow, filters, page.page, page.page_size)
+    query = OrderQuery(paid_from=paid_from or None, paid_to=paid_to or None,
+                       store=store or None, platform=platform or None, status=status or None,
+                       q=q or None)
+    return search_orders(uow, query, page.page, page.page_size)
 
 
 @router.get("/orders/{order_id}", response_model=OrderDetail)
 def get_one_order(order_id: int, uow: ReaderDep) -> dict[str, Any]:
     """订单详情 one order with its lines (子订单) and the time of each step."""
     return get_order(uow, order_id)
+
+
+# ---------------------------------------------------------------- imports 订单导入
+
+
+class ImportSummaryOut(BaseModel):
+    """The same keys as `shopops import orders --format json`."""
+
+    platform: str = Field(description="detected (or given) platform")
+    encoding: str | None = Field(description="detected text encoding (None for xlsx)")
+    read: int
+    new: int
+    updated: int
+    unchanged: int
+    rejected: int
+    import_id: int
+
+
+class ImportOut(ImportSummaryOut):
+    store: str
+    format: str
+    file_name: str
+    checksum: str = Field(description="sha256")
+    size: int
+    started_at: str
+    finished_at: str
+
+
+class ImportProblemOut(BaseModel):
+    row: int | None = Field(description="1-based row in the file (header = 1)")
+    column: str | None
+    value: str | None
+    reason: str
+    file: str | None
+
+
+class ImportReportOut(BaseModel):
+    import_id: int
+    platform: str
+    encoding: str | None
+    format: str
+    file_name: str
+    checksum: str
+    size: int
+    read: int
+    new: int
+    updated: int
+    unchanged: int
+    rejected: int
+    started_at: str
+    finished_at: str
+    problems: list[ImportProblemOut]
+
+
+async def read_upload(upload: UploadFile) -> tuple[str, bytes]:
+    return upload.filename or "upload", await upload.read()
+
+
+async def read_mapping(upload: UploadFile | None, text: str | None) -> ColumnMapping | None:
+    """The generic importer's column mapping: an uploaded JSON file or the JSON text."""
+    if upload is not None and upload.filename:
+        raw = await upload.read()
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise ImportFileError("the column mapping is not UTF-8 text",
+                                  field="mapping") from None
+    return ColumnMapping.from_json(text) if text and text.strip() else None
+
+
+@router.post("/imports", response_model=ImportSummaryOut, status_code=201,
+             tags=["imports 订单导入"])
+async def post_import(
+    core: CoreDep,
+    files: Annotated[list[UploadFile], File(description="export file(s); 淘宝/天猫: 订单报表 + "
+                                                        "宝贝报表")],
+    platform: Annotated[str | None, Form(description="taobao|tmall|jd|pdd|douyin|generic "
+                                                     "(default: detect)")] = None,
+    store: Annotated[str | None, Form(description="store code (needed unless only one)")
+                     ] = None,
+    mapping: Annotated[UploadFile | None, File(description="column mapping JSON file "
+                                                           "(generic importer)")] = None,
+    mapping_json: Annotated[str | None, Form(description="or the mapping as JSON text")
+                            ] = None,
+) -> dict[str, Any]:
+    """订单导入: upload one platform export (two for 淘宝/天猫) and import it in one
+    transaction; answers the summary (read / new / updated / unchanged / rejected)."""
+    sources = [await read_upload(f) for f in files if f.filename]
+    if not sources:
+        raise ImportFileError("no file given", field="files")
+    column_mapping = await read_mapping(mapping, mapping_json)
+
+    def run() -> dict[str, Any]:  # blocking database work: off the event loop
+        with core.uow() as uow:
+            return import_orders(uow, sources, store or None, platform=platform or None,
+                                 mapping=column_mapping).as_json()
+
+    return await run_in_threadpool(run)
+
+
+@router.get("/imports", response_model=Paged[ImportOut], tags=["imports 订单导入"])
+def get_imports(uow: ReaderDep, page: PageDep,
+                store: Annotated[str | None, Query(description="店铺代码 store code")] = None,
+                ) -> dict[str, Any]:
+    """导入记录: finished imports, newest first."""
+    return list_imports(uow, page.page, page.page_size, store or None)
+
+
+@router.get("/imports/{import_id}/report", response_model=ImportReportOut,
+            tags=["imports 订单导入"])
+def get_import_report(import_id: int, uow: ReaderDep) -> dict[str, Any]:
+    """导入报告: the import's counts and every rejected row (row, column, value, reason)."""
+    return import_report(uow, import_id)
+
+
+@router.get("/imports/{import_id}/report.xlsx", tags=["imports 订单导入"],
+            response_class=Response,
+            responses={200: {"content": {XLSX_MEDIA_TYPE: {}},
+                             "description": "the report as an Excel workbook"}})
+def get_import_report_xlsx(import_id: int, uow: ReaderDep) -> Response:
+    """导入报告 as Excel: sheet 导入问题 (row, column, value, reason, file) and 汇总."""
+    _, sheets = report_sheets(uow, import_id)
+    name = f"导入报告_{import_id}.xlsx"
+    return Response(write_workbook(sheets), media_type=XLSX_MEDIA_TYPE, headers={
+        "Content-Disposition": content_disposition(name, f"import-{import_id}-report.xlsx")})
