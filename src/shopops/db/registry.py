@@ -10,6 +10,7 @@ from shopops.inventory import models as inventory_models
 from shopops.marketing import models as marketing_models
 from shopops.orders import models as orders_models
 from shopops.pricing import models as pricing_models
+from shopops.service import models as service_models
 from shopops.stores import models as stores_models
 
 __all__ = [
@@ -23,6 +24,7 @@ __all__ = [
     "marketing_models",
     "orders_models",
     "pricing_models",
+    "service_models",
     "shop_settings",
     "stores_models",
 ]

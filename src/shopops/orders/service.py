@@ -6,16 +6,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, Table, func, select, update
 
 from shopops.analytics.periods import parse_date
 from shopops.catalog.service import sku_codes
-from shopops.core.errors import NotFound, ValidationError
+from shopops.core.errors import Conflict, NotFound, ValidationError
 from shopops.core.uow import UnitOfWork
 from shopops.db.facts import Fact
+from shopops.orders.lifecycle import can_advance
 from shopops.orders.models import ORDER_STATUSES, Order, OrderLine
 from shopops.stores.service import StoreView, get_store, list_stores
 
@@ -198,3 +199,113 @@ def order_timeline(uow: UnitOfWork, order_id: int) -> list[TimelineEntry]:
             label = _TIMELINE_STEPS[f"order.{'placed' if step == 'created' else step}"][1]
             entries.append(TimelineEntry(at, step, label, "order", "", {}))
     return sorted(entries, key=lambda e: e.at)  # stable: facts keep their id order
+
+
+# ---------------------------------------------------------------- after-sales (售后) support
+
+
+@dataclass(frozen=True, slots=True)
+class RefundableLine:
+    """An order line as after-sales sees it: what was paid and refunded, and when the
+    order was delivered (the 7-day no-reason window counts from then)."""
+
+    order_id: int
+    order_line_id: int
+    store_id: int
+    channel_order_no: str
+    order_status: str
+    sku_id: int
+    quantity: int
+    paid_amount: Decimal  # the line's 实付
+    refund_amount: Decimal  # refunded so far
+    shipping_fee: Decimal  # the order's
+    delivered_at: datetime | None  # 签收; falls back to completed_at for imported orders
+    timezone: str
+
+
+def refundable_line(uow: UnitOfWork, order_id: int, *, sku_id: int | None = None,
+                    order_line_id: int | None = None) -> RefundableLine:
+    """The order line an after-sales request is for: by line id, or by SKU within the order
+    (the first such line with money left to refund)."""
+    order = uow.session.get(Order, order_id)
+    if order is None:
+        raise NotFound(f"no order with id {order_id}", field="order_id")
+    lines = uow.session.scalars(select(OrderLine).where(OrderLine.order_id == order_id)
+                                .order_by(OrderLine.id)).all()
+    if order_line_id is not None:
+        found = [ln for ln in lines if ln.id == order_line_id]
+        field = "order_line_id"
+    else:
+        found = sorted((ln for ln in lines if ln.sku_id == sku_id),
+                       key=lambda ln: ln.refund_amount >= ln.paid_amount)
+        field = "sku"
+    if not found:
+        raise NotFound(f"order {order_id} has no such line", field=field)
+    line = found[0]
+    store = next(s for s in list_stores(uow) if s.id == order.store_id)
+    return RefundableLine(order.id, line.id, order.store_id, order.channel_order_no,
+                          order.status, line.sku_id, line.quantity, line.paid_amount,
+                          line.refund_amount, order.shipping_fee,
+                          order.delivered_at or order.completed_at, store.timezone)
+
+
+def refund_line(uow: UnitOfWork, order_line_id: int, amount: Decimal, *,
+                reference: str) -> None:
+    """退款入账: add `amount` to the line's and its order's refund_amount — a conditional
+    update, so two refunds racing for the same money cannot both pass the line's paid amount.
+    The order becomes `refunded` once every line is refunded in full; a fact records it."""
+    if amount <= 0:
+        raise ValidationError(f"refund amount {amount} must be positive", field="amount")
+    line = uow.session.get(OrderLine, order_line_id)
+    if line is None:
+        raise NotFound(f"no order line with id {order_line_id}", field="order_line_id")
+    table = cast(Table, OrderLine.__table__)
+    done = uow.session.connection().execute(
+        update(table).where(table.c.id == order_line_id,
+                            table.c.refund_amount + amount <= table.c.paid_amount)
+        .values(refund_amount=table.c.refund_amount + amount)).rowcount
+    if done != 1:
+        raise Conflict(f"refund {amount:.2f} is more than order line {order_line_id} can still "
+                       "refund", field="amount")
+    orders = cast(Table, Order.__table__)
+    uow.session.connection().execute(
+        update(orders).where(orders.c.id == line.order_id)
+        .values(refund_amount=orders.c.refund_amount + amount))
+    order = uow.session.get(Order, line.order_id)
+    assert order is not None
+    uow.session.refresh(order)
+    uow.session.refresh(line)
+    lines = uow.session.scalars(select(OrderLine).where(OrderLine.order_id == order.id)).all()
+    now = uow.now()
+    if order.refunded_at is None:
+        order.refunded_at = now
+    if (all(ln.refund_amount >= ln.paid_amount for ln in lines)
+            and can_advance(order.status, "refunded")):
+        order.status = "refunded"
+    uow.record("order.refunded", entity="order", entity_id=order.id, store_id=order.store_id,
+               refund_amount=f"{amount:.2f}", order_line_id=order_line_id,
+               source="after_sale", reference=reference)
+
+
+def _cohort(paid_from: date, paid_to: date, store_id: int | None) -> list[Any]:
+    where = [Order.paid_date >= paid_from, Order.paid_date <= paid_to,
+             Order.paid_at.is_not(None)]
+    return where + ([Order.store_id == store_id] if store_id is not None else [])
+
+
+def paid_order_ids(paid_from: date, paid_to: date, store_id: int | None = None
+                   ) -> Select[int]:
+    """A sub-select of the ids of the orders paid on business days paid_from..paid_to."""
+    return select(Order.id).where(*_cohort(paid_from, paid_to, store_id))
+
+
+def line_sales(uow: UnitOfWork, paid_from: date, paid_to: date,
+               store_id: int | None = None) -> list[tuple[int, int, int, Decimal]]:
+    """(store_id, sku_id, units, goods paid) of the paid orders of business days
+    paid_from..paid_to (the KPI cohort): the denominators of the return rate."""
+    query = (select(Order.store_id, OrderLine.sku_id, func.sum(OrderLine.quantity),
+                    func.sum(OrderLine.paid_amount))
+             .join(Order, Order.id == OrderLine.order_id)
+             .where(*_cohort(paid_from, paid_to, store_id))
+             .group_by(Order.store_id, OrderLine.sku_id))
+    return [(int(s), int(k), int(n), Decimal(g or 0)) for s, k, n, g in uow.session.execute(query)]

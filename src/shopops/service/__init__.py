@@ -1,0 +1,1 @@
+"""After-sales (售后): returns, exchanges and refunds; later tickets and reviews."""
