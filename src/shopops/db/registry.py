@@ -6,6 +6,7 @@ from shopops.catalog import models as catalog_models
 from shopops.customers import models as customers_models
 from shopops.db import facts, shop_settings
 from shopops.db.base import Base
+from shopops.inventory import forecast_models
 from shopops.inventory import models as inventory_models
 from shopops.marketing import models as marketing_models
 from shopops.orders import models as orders_models
@@ -20,6 +21,7 @@ __all__ = [
     "catalog_models",
     "customers_models",
     "facts",
+    "forecast_models",
     "inventory_models",
     "marketing_models",
     "orders_models",
