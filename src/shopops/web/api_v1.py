@@ -10,6 +10,7 @@ from shopops.catalog.api import router as catalog_router
 from shopops.inventory.api import router as inventory_router
 from shopops.orders.api import router as orders_router
 from shopops.pricing.api import router as pricing_router
+from shopops.service.api import router as returns_router
 from shopops.stores.api import router as stores_router
 from shopops.web.deps import PROBLEM_RESPONSES, current_api_user
 
@@ -19,5 +20,6 @@ for domain_router in (analytics_router, stores_router, catalog_router, orders_ro
     router.include_router(domain_router)
 router.include_router(inventory_router)
 router.include_router(pricing_router)
+router.include_router(returns_router)
 
 __all__ = ["router"]
