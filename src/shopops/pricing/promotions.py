@@ -102,6 +102,7 @@ class CartLine:
     unit_price: Decimal
     category: str | None = None
     store: str | None = None
+    category_path: tuple[str, ...] = ()  # the category and every parent (子类目 → 父类目)
 
     def __post_init__(self) -> None:
         if not self.sku:
@@ -119,12 +120,14 @@ class CartLine:
 
 @dataclass(frozen=True, slots=True)
 class Cart:
-    """A buyer's cart: lines, the member tier (会员等级) and the coupon ids the buyer holds."""
+    """A buyer's cart: lines, the member tier (会员等级), the coupon ids the buyer holds and
+    whether the buyer is new to the store (新客: no paid order there yet)."""
 
     lines: tuple[CartLine, ...]
     member_tier: str | None = None
     coupons: tuple[str, ...] = ()
     shipping_fee: Decimal = Decimal("0.00")
+    is_new: bool = False
 
     def __post_init__(self) -> None:
         _set(self, "lines", tuple(self.lines))
@@ -152,6 +155,8 @@ class Promotion:
     ends_at: datetime | None = None
     group: str | None = None  # exclusion group (互斥组) inside the level; None: the kind's default
     exclusive: bool = False  # 不与其他优惠同享: nothing else at its level
+    new_customers_only: bool = False  # 新客专享
+    member_tiers: Collection[str] | None = None  # 指定会员等级; None: every buyer
 
     def __post_init__(self) -> None:
         if not self.id:
@@ -161,7 +166,7 @@ class Promotion:
                                    f"{', '.join(self.allowed_levels)}", field="level")
         if self.starts_at and self.ends_at and self.starts_at >= self.ends_at:
             raise InvalidPromotion("ends_at: must be after starts_at", field="ends_at")
-        for name in ("skus", "categories"):
+        for name in ("skus", "categories", "member_tiers"):
             values = getattr(self, name)
             if values is not None:
                 if isinstance(values, str) or not values:
@@ -179,12 +184,19 @@ class Promotion:
             (self.ends_at is None or now < self.ends_at)
 
     def covers(self, line: CartLine) -> bool:
+        """In scope: the store, the SKU list, the category or one of its parent categories."""
         return (self.store is None or line.store == self.store) and \
             (self.skus is None or line.sku in self.skus) and \
-            (self.categories is None or line.category in self.categories)
+            (self.categories is None or line.category in self.categories
+             or any(c in self.categories for c in line.category_path))
+
+    def buyer_eligible(self, cart: Cart) -> bool:
+        """新客专享 needs a new buyer; a tier list needs the buyer's tier in it."""
+        return (not self.new_customers_only or cart.is_new) and \
+            (self.member_tiers is None or cart.member_tier in self.member_tiers)
 
     def usable_by(self, cart: Cart, now: datetime) -> bool:
-        return self.is_active(now)
+        return self.is_active(now) and self.buyer_eligible(cart)
 
 
 class ItemOffer(Promotion):
@@ -349,7 +361,8 @@ class FullReduction(OrderOffer):
 
 @dataclass(frozen=True, kw_only=True)
 class Coupon(OrderOffer):
-    """优惠券: ``amount`` off when the eligible base reaches ``threshold`` (0: 无门槛券).
+    """优惠券: ``amount`` off (满减券) or a ``rate`` (折扣券, 0.9 = 9折, at most ``max_off`` off)
+    when the eligible base reaches ``threshold`` (0: 无门槛券).
 
     One coupon per level (a store coupon + a platform coupon); only coupons the buyer holds."""
 
@@ -358,15 +371,28 @@ class Coupon(OrderOffer):
     default_group: ClassVar[str] = "coupon"
     threshold: Decimal = Decimal("0")
     amount: Decimal = Decimal("0")
+    rate: Decimal | None = None
+    max_off: Decimal | None = None  # 折扣券封顶
     per_user_limit: int = 1  # data for claiming (领券); the engine sees held coupons only
 
     def __post_init__(self) -> None:
         super().__post_init__()
         if self.group not in (None, "coupon"):
             raise InvalidPromotion("group: coupons are always in group 'coupon'", field="group")
-        _set(self, "amount", money(self.amount, "amount", positive=True))
         _set(self, "threshold", money(self.threshold, "threshold"))
-        if self.threshold and self.threshold <= self.amount:
+        if self.rate is not None:
+            if self.amount:
+                raise InvalidPromotion("rate: give either an amount off or a rate",
+                                       field="rate")
+            _set(self, "rate", rate(self.rate, "rate"))
+            if self.max_off is not None:
+                _set(self, "max_off", money(self.max_off, "max_off", positive=True))
+        else:
+            if self.max_off is not None:
+                raise InvalidPromotion("max_off: only a rate coupon (折扣券) has a cap",
+                                       field="max_off")
+            _set(self, "amount", money(self.amount, "amount", positive=True))
+        if self.rate is None and self.threshold and self.threshold <= self.amount:
             raise InvalidPromotion(f"threshold: must exceed the amount ({self.threshold} ≤ "
                                    f"{self.amount}) or be 0", field="threshold")
         if isinstance(self.per_user_limit, bool) or not isinstance(self.per_user_limit, int) \
@@ -375,7 +401,7 @@ class Coupon(OrderOffer):
                                    field="per_user_limit")
 
     def usable_by(self, cart: Cart, now: datetime) -> bool:
-        return self.is_active(now) and self.id in cart.coupons
+        return Promotion.usable_by(self, cart, now) and self.id in cart.coupons
 
     @cached_property
     def _cents(self) -> tuple[int, int]:
@@ -383,7 +409,12 @@ class Coupon(OrderOffer):
 
     def discount_cents(self, base_cents: int, item_count: int) -> int:
         threshold, amount = self._cents
-        return amount if base_cents > 0 and base_cents >= threshold else 0
+        if base_cents <= 0 or base_cents < threshold:
+            return 0
+        if self.rate is None:
+            return amount
+        off = base_cents - apply_rate_cents(base_cents, self.rate)
+        return off if self.max_off is None else min(off, to_cents(self.max_off))
 
 
 @dataclass(frozen=True, kw_only=True)

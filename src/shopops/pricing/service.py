@@ -28,10 +28,14 @@ from shopops.catalog.service import get_sku
 from shopops.core.errors import Conflict, InvalidDate, NotFound, ShopOpsError, ValidationError
 from shopops.core.money import round_cents
 from shopops.core.uow import UnitOfWork
+from shopops.pricing import floor_service
 from shopops.pricing import promotions as p
+from shopops.pricing.bundles import Bundle, bind_to_cart
 from shopops.pricing.engine import quote
 from shopops.pricing.explain import Quote, explanation_lines
+from shopops.pricing.limits import parse_limits
 from shopops.pricing.models import Promotion
+from shopops.pricing.usage_service import capped_promotions, customer_id
 from shopops.stores.service import StoreView, get_store, list_stores
 
 DEFAULT_TZ = "Asia/Shanghai"
@@ -39,18 +43,21 @@ KINDS: dict[str, type[p.Promotion]] = {
     "full_reduction": p.FullReduction, "multi_buy_discount": p.MultiBuyDiscount,
     "coupon": p.Coupon, "timed_discount": p.TimedDiscount, "member_price": p.MemberPrice,
     "free_shipping_threshold": p.FreeShippingThreshold,
-    "gift_with_purchase": p.GiftWithPurchase,
+    "gift_with_purchase": p.GiftWithPurchase, "bundle": Bundle,
 }
 COMMON = {"type", "code", "name", "store", "level", "skus", "categories", "starts_at",
-          "ends_at", "group", "exclusive", "active"}
+          "ends_at", "group", "exclusive", "active", "new_customers_only", "member_tiers",
+          "budget", "max_uses", "per_customer", "override_reason"}
 READ_ONLY = {"id", "created_at"}  # in a listed promotion; ignored on create / import
 FIELDS = {
     "full_reduction": {"tiers", "repeat", "cap"}, "multi_buy_discount": {"tiers"},
-    "coupon": {"threshold", "off", "per_customer"}, "timed_discount": {"rate", "price"},
+    "coupon": {"threshold", "off", "rate", "max_off"}, "bundle": {"items", "price"},
+    "timed_discount": {"rate", "price"},
     "member_price": {"prices"}, "free_shipping_threshold": {"threshold"},
     "gift_with_purchase": {"threshold", "gift_sku", "gift_quantity"},
 }
-REQUIRED = {"full_reduction": ("tiers",), "multi_buy_discount": ("tiers",), "coupon": ("off",),
+REQUIRED = {"full_reduction": ("tiers",), "multi_buy_discount": ("tiers",),
+            "bundle": ("items", "price"),
             "member_price": ("prices",), "free_shipping_threshold": ("threshold",),
             "gift_with_purchase": ("threshold", "gift_sku")}
 ENGINE_NAMES = {"amount": "off", "per_user_limit": "per_customer"}  # engine field → payload
@@ -161,8 +168,11 @@ def _kind_args(kind: str, data: Mapping[str, Any]) -> dict[str, Any]:
     if kind == "multi_buy_discount":
         return {"tiers": _tiers(data["tiers"], ("qty", "rate"))}
     if kind == "coupon":
-        return {"threshold": data.get("threshold", "0"), "amount": data["off"],
+        return {"threshold": data.get("threshold", "0"), "amount": data.get("off", "0"),
+                "rate": data.get("rate"), "max_off": data.get("max_off"),
                 "per_user_limit": data.get("per_customer", 1)}
+    if kind == "bundle":
+        return {"items": _object(data["items"], "items"), "price": data["price"]}
     if kind == "timed_discount":
         return {"rate": data.get("rate"), "price": data.get("price")}
     if kind == "member_price":
@@ -187,8 +197,12 @@ def _spec(promo: p.Promotion) -> dict[str, Any]:
     elif isinstance(promo, p.MultiBuyDiscount):
         spec = {"tiers": [{"qty": q, "rate": str(r)} for q, r in promo.tiers]}
     elif isinstance(promo, p.Coupon):
-        spec = {"threshold": _money(promo.threshold), "off": _money(promo.amount),
-                "per_customer": promo.per_user_limit}
+        spec = {"threshold": _money(promo.threshold),
+                "off": None if promo.rate is not None else _money(promo.amount),
+                "rate": None if promo.rate is None else str(promo.rate),
+                "max_off": _money(promo.max_off), "per_customer": promo.per_user_limit}
+    elif isinstance(promo, Bundle):
+        spec = {"items": dict(sorted(promo.items.items())), "price": _money(promo.price)}
     elif isinstance(promo, p.TimedDiscount):
         spec = {"rate": None if promo.rate is None else str(promo.rate),
                 "price": _money(promo.price)}
@@ -202,7 +216,10 @@ def _spec(promo: p.Promotion) -> dict[str, Any]:
         spec = {"threshold": _money(promo.threshold)}
     spec.update(skus=sorted(promo.skus) if promo.skus is not None else None,
                 categories=sorted(promo.categories) if promo.categories is not None else None,
-                group=promo.group, exclusive=promo.exclusive)
+                group=promo.group, exclusive=promo.exclusive,
+                new_customers_only=promo.new_customers_only,
+                member_tiers=(sorted(promo.member_tiers) if promo.member_tiers is not None
+                              else None))
     return spec
 
 
@@ -241,8 +258,11 @@ def build_promotion(kind: str, data: Mapping[str, Any], *, code: str, store: str
         raise _invalid("level", "a store's promotion cannot be platform_level (leave out store)")
     if store is None and level == "store_level":
         raise _invalid("store", "a store_level promotion needs its store")
-    scope = {name: _texts(data[name], name) for name in ("skus", "categories")
-             if data.get(name) is not None}
+    scope: dict[str, Any] = {name: _texts(data[name], name)
+                             for name in ("skus", "categories", "member_tiers")
+                             if data.get(name) is not None}
+    scope["new_customers_only"] = _bool(data.get("new_customers_only", False),
+                                        "new_customers_only")
     try:
         promo = cls(id=code, name=str(data.get("name") or "-"), level=level, store=store,
                     starts_at=starts_at, ends_at=ends_at, group=data.get("group"),
@@ -279,8 +299,10 @@ def _check_code(uow: UnitOfWork, code: object) -> str:
     return text
 
 
-def create_promotion(uow: UnitOfWork, payload: Mapping[str, Any]) -> PromotionView:
-    """创建促销: validate with the engine's rules, store, record ``promotion.created``."""
+def create_promotion(uow: UnitOfWork, payload: Mapping[str, Any], *,
+                     actor: str = "system") -> PromotionView:
+    """创建促销: validate with the engine's rules, refuse selling below a price floor unless
+    ``override_reason`` is given (recorded with ``actor``), store, record ``promotion.created``."""
     payload = _object(payload, "body")
     kind = payload.get("type")
     if kind == "flash_sale":
@@ -299,14 +321,25 @@ def create_promotion(uow: UnitOfWork, payload: Mapping[str, Any]) -> PromotionVi
     code = _check_code(uow, payload.get("code"))
     promo = build_promotion(kind, payload, code=code, store=store.code if store else None,
                             starts_at=starts, ends_at=ends)
+    limits = parse_limits(payload)
+    spec = {**_spec(promo), "budget": limits.as_spec()["budget"], "max_uses": limits.max_uses}
+    if kind != "coupon":
+        spec["per_customer"] = limits.per_customer
+    at = max(starts, uow.now()) if starts else uow.now()
+    found = floor_service.guard(uow, promo, [store] if store else list_stores(uow),
+                                lambda s: active_promotions(uow, s, at), at,
+                                payload.get("override_reason"))
     row = Promotion(code=code, type=kind, store_id=store.id if store else None,
-                    level=promo.level, name=promo.name, spec=_spec(promo), starts_at=starts,
+                    level=promo.level, name=promo.name, spec=spec, starts_at=starts,
                     ends_at=ends, active=_bool(payload.get("active", True), "active"),
                     created_at=uow.now())
     uow.session.add(row)
     uow.session.flush()
     uow.record("promotion.created", entity="promotion", entity_id=row.id,
                store_id=row.store_id, code=code, type=kind, level=promo.level)
+    if found:
+        floor_service.record_override(uow, row.id, row.store_id, found,
+                                      str(payload["override_reason"]), actor)
     return _view(row, store.code if store else None)
 
 
@@ -357,6 +390,7 @@ def _cart_lines(uow: UnitOfWork, lines: object, store: str) -> list[p.CartLine]:
     if not isinstance(lines, list) or not lines:
         raise _cart_error("lines", "give a non-empty list of {sku, qty}")
     out = []
+    paths = floor_service.category_paths(uow)
     for i, line in enumerate(lines):
         if not isinstance(line, dict):
             raise _cart_error(f"lines[{i}]", "must be an object {sku, qty}")
@@ -371,7 +405,8 @@ def _cart_lines(uow: UnitOfWork, lines: object, store: str) -> list[p.CartLine]:
             raise UnknownSku(f"lines[{i}].sku: unknown SKU {sku!r}",
                              field=f"lines[{i}].sku") from None
         out.append(p.CartLine(found["sku"], qty, Decimal(found["price"]),
-                              category=found["category"], store=store))
+                              category=found["category"], store=store,
+                              category_path=paths.get(found["category"], ())))
     return out
 
 
@@ -428,29 +463,44 @@ def quote_cart(uow: UnitOfWork, request: object, now: datetime) -> dict[str, Any
     at = (parse_time(request["at"], "at", store.timezone) if request.get("at") is not None
           else now)
     tier, is_new, held = _customer(request.get("customer"))
+    customer_ref = customer_id(request.get("customer"))
     lines = _cart_lines(uow, request.get("lines"), store.code)
     shipping = p.money(request.get("shipping_fee", "0"), "shipping_fee", error=p.InvalidCart)
-    in_window = and_(or_(Promotion.starts_at.is_(None), Promotion.starts_at <= at),
-                     or_(Promotion.ends_at.is_(None), Promotion.ends_at > at))
-    # held coupons are loaded even outside their window, so the explanation can say why
-    held_coupons = and_(Promotion.code.in_(held), Promotion.type == "coupon")
-    rows = uow.session.scalars(
-        select(Promotion).where(
-            Promotion.active,
-            or_(Promotion.store_id == store.id, Promotion.store_id.is_(None)),
-            or_(in_window, held_coupons) if held else in_window)
-        .order_by(Promotion.code)).all()
+    rows = _active_rows(uow, store, at, held)
     coupons = {r.code for r in rows if r.type == "coupon"}
     for i, code in enumerate(held):
         if code not in coupons:
             raise _cart_error(f"customer.coupons[{i}]",
                               f"{code!r} is not a coupon of store {store.code} or the platform")
-    promos = [load_promotion(r, store.code if r.store_id else None) for r in rows]
-    cart = p.Cart(tuple(lines), member_tier=tier, coupons=tuple(held), shipping_fee=shipping)
-    result = quote(cart, promos, at)
+    promos = [load_promotion(r, store.code if r.store_id else None)
+              for r in rows if r.id not in capped_promotions(uow, rows, customer_ref)]
+    cart = p.Cart(tuple(lines), member_tier=tier, coupons=tuple(held), shipping_fee=shipping,
+                  is_new=is_new)
+    result = quote(cart, bind_to_cart(cart, promos), at)
     return {"store": store.code, "at": at.isoformat(),
             "customer": {"tier": tier, "is_new": is_new, "coupons": held},
             **quote_json(result)}
+
+
+def _active_rows(uow: UnitOfWork, store: StoreView, at: datetime,
+                 held: Sequence[str] = ()) -> list[Promotion]:
+    """A store's and the platform's active promotions at ``at``; held coupons are loaded even
+    outside their window, so the explanation can say why they were not used."""
+    in_window = and_(or_(Promotion.starts_at.is_(None), Promotion.starts_at <= at),
+                     or_(Promotion.ends_at.is_(None), Promotion.ends_at > at))
+    held_coupons = and_(Promotion.code.in_(held), Promotion.type == "coupon")
+    return list(uow.session.scalars(
+        select(Promotion).where(
+            Promotion.active,
+            or_(Promotion.store_id == store.id, Promotion.store_id.is_(None)),
+            or_(in_window, held_coupons) if held else in_window)
+        .order_by(Promotion.code)).all())
+
+
+def active_promotions(uow: UnitOfWork, store: StoreView, at: datetime) -> list[p.Promotion]:
+    """The engine objects of a store's and the platform's promotions active at ``at``."""
+    return [load_promotion(r, store.code if r.store_id else None)
+            for r in _active_rows(uow, store, at)]
 
 
 def engine_promotions(uow: UnitOfWork, codes: Sequence[str]) -> list[p.Promotion]:
