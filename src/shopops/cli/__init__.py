@@ -49,7 +49,7 @@ def check_format(fmt: str, allowed: tuple[str, ...] = ("table", "json")) -> None
 
 # the command groups register themselves on `app` (they look up cli.get_app at call time,
 # so tests can point every command at their own database)
-from shopops.cli import admin, cockpit, forecast, imports, promo, stock  # noqa: E402
+from shopops.cli import admin, aftersales, cockpit, forecast, imports, promo, stock  # noqa: E402
 
 app.add_typer(admin.db_app, name="db")
 app.add_typer(admin.users_app, name="users")
@@ -58,11 +58,13 @@ app.add_typer(admin.stores_app, name="stores")
 app.add_typer(imports.import_app, name="import")
 app.add_typer(promo.promo_app, name="promo")
 app.add_typer(stock.stock_app, name="stock")
+app.add_typer(aftersales.aftersales_app, name="aftersales")
 app.add_typer(forecast.forecast_app, name="forecast")
 
 __all__ = [
     "ShopOpsError",
     "admin",
+    "aftersales",
     "app",
     "check_format",
     "cockpit",
