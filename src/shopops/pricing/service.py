@@ -13,54 +13,43 @@ Times without an offset are read in the store's time zone (Asia/Shanghai for pla
 
 from __future__ import annotations
 
-import dataclasses
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, func, or_, select
 
 from shopops.catalog.service import get_sku
-from shopops.core.errors import Conflict, InvalidDate, NotFound, ShopOpsError, ValidationError
-from shopops.core.money import round_cents
+from shopops.core.errors import Conflict, NotFound, ShopOpsError, ValidationError
 from shopops.core.uow import UnitOfWork
 from shopops.pricing import floor_service
 from shopops.pricing import promotions as p
-from shopops.pricing.bundles import Bundle, bind_to_cart
+from shopops.pricing.bundles import bind_to_cart
 from shopops.pricing.engine import quote
 from shopops.pricing.explain import Quote, explanation_lines
 from shopops.pricing.limits import parse_limits
 from shopops.pricing.models import Promotion
+from shopops.pricing.payloads import (
+    COMMON,
+    DEFAULT_TZ,
+    FIELDS,
+    KINDS,
+    READ_ONLY,
+    as_bool,
+    as_list,
+    as_object,
+    as_text,
+    build_promotion,
+    invalid,
+    money_text,
+    parse_time,
+    spec_of,
+)
 from shopops.pricing.usage_service import capped_promotions, customer_id
 from shopops.stores.service import StoreView, get_store, list_stores
-
-DEFAULT_TZ = "Asia/Shanghai"
-KINDS: dict[str, type[p.Promotion]] = {
-    "full_reduction": p.FullReduction, "multi_buy_discount": p.MultiBuyDiscount,
-    "coupon": p.Coupon, "timed_discount": p.TimedDiscount, "member_price": p.MemberPrice,
-    "free_shipping_threshold": p.FreeShippingThreshold,
-    "gift_with_purchase": p.GiftWithPurchase, "bundle": Bundle,
-}
-COMMON = {"type", "code", "name", "store", "level", "skus", "categories", "starts_at",
-          "ends_at", "group", "exclusive", "active", "new_customers_only", "member_tiers",
-          "budget", "max_uses", "per_customer", "override_reason"}
-READ_ONLY = {"id", "created_at"}  # in a listed promotion; ignored on create / import
-FIELDS = {
-    "full_reduction": {"tiers", "repeat", "cap"}, "multi_buy_discount": {"tiers"},
-    "coupon": {"threshold", "off", "rate", "max_off"}, "bundle": {"items", "price"},
-    "timed_discount": {"rate", "price"},
-    "member_price": {"prices"}, "free_shipping_threshold": {"threshold"},
-    "gift_with_purchase": {"threshold", "gift_sku", "gift_quantity"},
-}
-REQUIRED = {"full_reduction": ("tiers",), "multi_buy_discount": ("tiers",),
-            "bundle": ("items", "price"),
-            "member_price": ("prices",), "free_shipping_threshold": ("threshold",),
-            "gift_with_purchase": ("threshold", "gift_sku")}
-ENGINE_NAMES = {"amount": "off", "per_user_limit": "per_customer"}  # engine field → payload
 
 
 class UnsupportedType(ValidationError):
@@ -101,186 +90,6 @@ def _iso(value: datetime | None) -> str | None:
     return value.astimezone(UTC).isoformat() if value else None  # the same once reloaded
 
 
-# -- reading a payload ------------------------------------------------------------------------
-
-def _invalid(name: str, what: str) -> p.InvalidPromotion:
-    return p.InvalidPromotion(f"{name}: {what}", field=name)
-
-
-def _object(value: object, name: str) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise _invalid(name, "must be a JSON object")
-    return value
-
-
-def _list(value: object, name: str) -> list[Any]:
-    if not isinstance(value, list):
-        raise _invalid(name, "must be a JSON list")
-    return value
-
-
-def _text(value: object, name: str) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise _invalid(name, "must be a non-empty string")
-    return value.strip()
-
-
-def _bool(value: object, name: str) -> bool:
-    if not isinstance(value, bool):
-        raise _invalid(name, "must be true or false")
-    return value
-
-
-def _texts(value: object, name: str) -> list[str]:
-    return [_text(v, f"{name}[{i}]") for i, v in enumerate(_list(value, name))]
-
-
-def parse_time(value: object, name: str, timezone: str) -> datetime:
-    """ISO-8601; without an offset it is wall-clock time in ``timezone``."""
-    if not isinstance(value, str):
-        raise InvalidDate(f"{name}: give an ISO-8601 time such as 2026-11-11T00:00:00+08:00",
-                          field=name)
-    try:
-        parsed = datetime.fromisoformat(value.strip())
-    except ValueError:
-        raise InvalidDate(f"{name}: {value!r} is not an ISO-8601 time", field=name) from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=ZoneInfo(timezone))
-
-
-def _tiers(value: object, keys: tuple[str, str]) -> tuple[tuple[Any, Any], ...]:
-    tiers = []
-    for n, tier in enumerate(_list(value, "tiers")):
-        tier = _object(tier, f"tiers[{n}]")
-        for key in keys:
-            if key not in tier:
-                raise _invalid(f"tiers[{n}].{key}", "required")
-        if extra := set(tier) - set(keys):
-            raise _invalid(f"tiers[{n}].{sorted(extra)[0]}", "unknown field")
-        tiers.append((tier[keys[0]], tier[keys[1]]))
-    return tuple(tiers)
-
-
-def _kind_args(kind: str, data: Mapping[str, Any]) -> dict[str, Any]:
-    """The engine constructor's keyword arguments for the kind-specific payload fields."""
-    if kind == "full_reduction":
-        return {"tiers": _tiers(data["tiers"], ("threshold", "off")),
-                "repeat": _bool(data.get("repeat", False), "repeat"), "cap": data.get("cap")}
-    if kind == "multi_buy_discount":
-        return {"tiers": _tiers(data["tiers"], ("qty", "rate"))}
-    if kind == "coupon":
-        return {"threshold": data.get("threshold", "0"), "amount": data.get("off", "0"),
-                "rate": data.get("rate"), "max_off": data.get("max_off"),
-                "per_user_limit": data.get("per_customer", 1)}
-    if kind == "bundle":
-        return {"items": _object(data["items"], "items"), "price": data["price"]}
-    if kind == "timed_discount":
-        return {"rate": data.get("rate"), "price": data.get("price")}
-    if kind == "member_price":
-        prices = _object(data["prices"], "prices")
-        return {"prices": {tier: _object(v, f"prices.{tier}") for tier, v in prices.items()}}
-    if kind == "free_shipping_threshold":
-        return {"threshold": data["threshold"]}
-    return {"threshold": data["threshold"], "gift_sku": _text(data["gift_sku"], "gift_sku"),
-            "gift_quantity": data.get("gift_quantity", 1)}
-
-
-def _money(value: Decimal | None) -> str | None:
-    return None if value is None else str(round_cents(value))
-
-
-def _spec(promo: p.Promotion) -> dict[str, Any]:
-    """The validated kind-specific fields and scope, money and rates as decimal strings."""
-    spec: dict[str, Any] = {}
-    if isinstance(promo, p.FullReduction):
-        spec = {"tiers": [{"threshold": _money(t), "off": _money(o)} for t, o in promo.tiers],
-                "repeat": promo.repeat, "cap": _money(promo.cap)}
-    elif isinstance(promo, p.MultiBuyDiscount):
-        spec = {"tiers": [{"qty": q, "rate": str(r)} for q, r in promo.tiers]}
-    elif isinstance(promo, p.Coupon):
-        spec = {"threshold": _money(promo.threshold),
-                "off": None if promo.rate is not None else _money(promo.amount),
-                "rate": None if promo.rate is None else str(promo.rate),
-                "max_off": _money(promo.max_off), "per_customer": promo.per_user_limit}
-    elif isinstance(promo, Bundle):
-        spec = {"items": dict(sorted(promo.items.items())), "price": _money(promo.price)}
-    elif isinstance(promo, p.TimedDiscount):
-        spec = {"rate": None if promo.rate is None else str(promo.rate),
-                "price": _money(promo.price)}
-    elif isinstance(promo, p.MemberPrice):
-        spec = {"prices": {tier: {sku: _money(v) for sku, v in sorted(prices.items())}
-                           for tier, prices in sorted(promo.prices.items())}}
-    elif isinstance(promo, p.GiftWithPurchase):
-        spec = {"threshold": _money(promo.threshold), "gift_sku": promo.gift_sku,
-                "gift_quantity": promo.gift_quantity}
-    elif isinstance(promo, p.FreeShippingThreshold):
-        spec = {"threshold": _money(promo.threshold)}
-    spec.update(skus=sorted(promo.skus) if promo.skus is not None else None,
-                categories=sorted(promo.categories) if promo.categories is not None else None,
-                group=promo.group, exclusive=promo.exclusive,
-                new_customers_only=promo.new_customers_only,
-                member_tiers=(sorted(promo.member_tiers) if promo.member_tiers is not None
-                              else None))
-    return spec
-
-
-def _default_name(promo: p.Promotion) -> str:
-    def yuan(v: Decimal) -> str:
-        return f"{v.normalize():f}"
-
-    if isinstance(promo, p.FullReduction):
-        if promo.repeat:
-            return f"每满{yuan(promo.tiers[0][0])}减{yuan(promo.tiers[0][1])}"
-        return "/".join(f"满{yuan(t)}减{yuan(o)}" for t, o in promo.tiers)
-    if isinstance(promo, p.MultiBuyDiscount):
-        return "/".join(f"{q}件{yuan(r * 10)}折" for q, r in promo.tiers)
-    if isinstance(promo, p.Coupon):
-        return (f"满{yuan(promo.threshold)}减{yuan(promo.amount)}券" if promo.threshold
-                else f"无门槛{yuan(promo.amount)}元券")
-    if isinstance(promo, p.FreeShippingThreshold):
-        return f"满{yuan(promo.threshold)}包邮"
-    if isinstance(promo, p.GiftWithPurchase):
-        return f"满{yuan(promo.threshold)}赠{promo.gift_sku}"
-    return {"timed_discount": "限时折扣", "member_price": "会员价"}.get(promo.kind, promo.kind)
-
-
-def build_promotion(kind: str, data: Mapping[str, Any], *, code: str, store: str | None,
-                    starts_at: datetime | None, ends_at: datetime | None) -> p.Promotion:
-    """The engine's promotion from payload-shaped ``data`` (also how a stored row is loaded)."""
-    cls = KINDS[kind]
-    for name in REQUIRED.get(kind, ()):
-        if data.get(name) is None:
-            raise _invalid(name, f"required for {kind}")
-    level = data.get("level")
-    if level is None:
-        level = ("platform_level" if store is None and "platform_level" in cls.allowed_levels
-                 and "item_level" not in cls.allowed_levels else cls.allowed_levels[0])
-    if store is not None and level == "platform_level":
-        raise _invalid("level", "a store's promotion cannot be platform_level (leave out store)")
-    if store is None and level == "store_level":
-        raise _invalid("store", "a store_level promotion needs its store")
-    scope: dict[str, Any] = {name: _texts(data[name], name)
-                             for name in ("skus", "categories", "member_tiers")
-                             if data.get(name) is not None}
-    scope["new_customers_only"] = _bool(data.get("new_customers_only", False),
-                                        "new_customers_only")
-    try:
-        promo = cls(id=code, name=str(data.get("name") or "-"), level=level, store=store,
-                    starts_at=starts_at, ends_at=ends_at, group=data.get("group"),
-                    exclusive=_bool(data.get("exclusive", False), "exclusive"),
-                    **scope, **_kind_args(kind, data))
-    except p.InvalidPromotion as exc:
-        field = exc.field or ""
-        head, _, rest = field.partition(".")
-        if head in ENGINE_NAMES:
-            field = ".".join(filter(None, (ENGINE_NAMES[head], rest)))
-            raise p.InvalidPromotion(exc.message.replace(head, ENGINE_NAMES[head], 1),
-                                     field=field) from None
-        raise
-    if not data.get("name"):
-        promo = dataclasses.replace(promo, name=_default_name(promo))
-    return promo
-
-
 # -- use cases --------------------------------------------------------------------------------
 
 def _view(row: Promotion, store: str | None) -> PromotionView:
@@ -291,9 +100,9 @@ def _view(row: Promotion, store: str | None) -> PromotionView:
 def _check_code(uow: UnitOfWork, code: object) -> str:
     if code is None:
         return f"promo-{uuid.uuid4().hex[:10]}"
-    text = _text(code, "code")
+    text = as_text(code, "code")
     if len(text) > 64 or not text.replace("-", "").replace("_", "").replace(".", "").isalnum():
-        raise _invalid("code", "1–64 letters, digits, -, _ or .")
+        raise invalid("code", "1–64 letters, digits, -, _ or .")
     if uow.session.scalar(select(Promotion.id).where(Promotion.code == text)):
         raise PromotionExists(f"code: promotion {text!r} already exists", field="code")
     return text
@@ -303,7 +112,7 @@ def create_promotion(uow: UnitOfWork, payload: Mapping[str, Any], *,
                      actor: str = "system") -> PromotionView:
     """创建促销: validate with the engine's rules, refuse selling below a price floor unless
     ``override_reason`` is given (recorded with ``actor``), store, record ``promotion.created``."""
-    payload = _object(payload, "body")
+    payload = as_object(payload, "body")
     kind = payload.get("type")
     if kind == "flash_sale":
         raise UnsupportedType("type: flash_sale (秒杀) needs its stock pool, not available yet",
@@ -311,10 +120,10 @@ def create_promotion(uow: UnitOfWork, payload: Mapping[str, Any], *,
     if kind not in KINDS:
         raise UnsupportedType(f"type: {kind!r} is not one of {', '.join(KINDS)}", field="type")
     if extra := sorted(set(payload) - COMMON - READ_ONLY - FIELDS[kind]):
-        raise _invalid(extra[0], f"unknown field for {kind}")
+        raise invalid(extra[0], f"unknown field for {kind}")
     store: StoreView | None = None
     if payload.get("store") is not None:
-        store = get_store(uow, _text(payload["store"], "store"))
+        store = get_store(uow, as_text(payload["store"], "store"))
     tz = store.timezone if store else DEFAULT_TZ
     starts, ends = (parse_time(payload[n], n, tz) if payload.get(n) is not None else None
                     for n in ("starts_at", "ends_at"))
@@ -322,7 +131,7 @@ def create_promotion(uow: UnitOfWork, payload: Mapping[str, Any], *,
     promo = build_promotion(kind, payload, code=code, store=store.code if store else None,
                             starts_at=starts, ends_at=ends)
     limits = parse_limits(payload)
-    spec = {**_spec(promo), "budget": limits.as_spec()["budget"], "max_uses": limits.max_uses}
+    spec = {**spec_of(promo), "budget": limits.as_spec()["budget"], "max_uses": limits.max_uses}
     if kind != "coupon":
         spec["per_customer"] = limits.per_customer
     at = max(starts, uow.now()) if starts else uow.now()
@@ -331,7 +140,7 @@ def create_promotion(uow: UnitOfWork, payload: Mapping[str, Any], *,
                                 payload.get("override_reason"))
     row = Promotion(code=code, type=kind, store_id=store.id if store else None,
                     level=promo.level, name=promo.name, spec=spec, starts_at=starts,
-                    ends_at=ends, active=_bool(payload.get("active", True), "active"),
+                    ends_at=ends, active=as_bool(payload.get("active", True), "active"),
                     created_at=uow.now())
     uow.session.add(row)
     uow.session.flush()
@@ -346,7 +155,7 @@ def create_promotion(uow: UnitOfWork, payload: Mapping[str, Any], *,
 def import_promotions(uow: UnitOfWork, items: object) -> list[PromotionView]:
     """批量导入: all or nothing — the first bad item raises naming ``[index].field``."""
     created = []
-    for i, item in enumerate(_list(items, "items")):
+    for i, item in enumerate(as_list(items, "items")):
         try:
             created.append(create_promotion(uow, item))
         except ShopOpsError as exc:
@@ -436,7 +245,7 @@ def quote_json(result: Quote) -> dict[str, Any]:
         "list_total": str(result.list_total), "discount_total": str(result.discount_total),
         "goods_total": str(result.goods_total), "shipping_fee": str(result.shipping_fee),
         "total": str(result.total), "free_shipping": result.free_shipping,
-        "lines": [{"sku": line.sku, "qty": line.quantity, "unit_price": _money(line.unit_price),
+        "lines": [{"sku": line.sku, "qty": line.quantity, "unit_price": money_text(line.unit_price),
                    "list_amount": str(line.list_amount), "item_offer": line.item_offer,
                    "item_amount": str(line.item_amount),
                    "final_amount": str(line.final_amount),
@@ -459,7 +268,7 @@ def quote_cart(uow: UnitOfWork, request: object, now: datetime) -> dict[str, Any
     (default ``now``), the best legal combination for the buyer, with its explanation."""
     if not isinstance(request, dict):
         raise _cart_error("body", "must be a JSON object")
-    store = get_store(uow, _text(request.get("store"), "store"))
+    store = get_store(uow, as_text(request.get("store"), "store"))
     at = (parse_time(request["at"], "at", store.timezone) if request.get("at") is not None
           else now)
     tier, is_new, held = _customer(request.get("customer"))
