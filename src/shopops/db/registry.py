@@ -6,10 +6,12 @@ from shopops.catalog import models as catalog_models
 from shopops.customers import models as customers_models
 from shopops.db import facts, shop_settings
 from shopops.db.base import Base
+from shopops.fulfillment import models as fulfillment_models
 from shopops.inventory import forecast_models
 from shopops.inventory import models as inventory_models
 from shopops.inventory import purchasing_models
 from shopops.marketing import models as marketing_models
+from shopops.orders import allocation_models
 from shopops.orders import models as orders_models
 from shopops.pricing import models as pricing_models
 from shopops.service import models as service_models
@@ -17,11 +19,13 @@ from shopops.stores import models as stores_models
 
 __all__ = [
     "Base",
+    "allocation_models",
     "accounts_models",
     "analytics_models",
     "catalog_models",
     "customers_models",
     "facts",
+    "fulfillment_models",
     "forecast_models",
     "inventory_models",
     "marketing_models",

@@ -404,3 +404,18 @@ def stock_levels(uow: UnitOfWork, sku: str | None = None,
 
 def _sums(uow: UnitOfWork, query: Any) -> dict[tuple[int, int], int]:
     return {(int(s), int(w)): int(n) for s, w, n in uow.session.execute(query)}
+
+
+@dataclass(frozen=True)
+class WarehouseView:
+    id: int
+    code: str
+    name: str
+    region: str
+    sellable: bool
+
+
+def list_warehouses(uow: UnitOfWork) -> list[WarehouseView]:
+    """Every warehouse (quarantine locations included, sellable=False), by code."""
+    return [WarehouseView(int(r.id), r.code, r.name, r.region, bool(r.sellable))
+            for r in uow.session.execute(select(WH).order_by(WH.c.code))]

@@ -198,7 +198,9 @@ def order_timeline(uow: UnitOfWork, order_id: int) -> list[TimelineEntry]:
         if at is not None and step not in seen:
             label = _TIMELINE_STEPS[f"order.{'placed' if step == 'created' else step}"][1]
             entries.append(TimelineEntry(at, step, label, "order", "", {}))
-    return sorted(entries, key=lambda e: e.at)  # stable: facts keep their id order
+    # same instant (a row-only step beside facts): lifecycle order; else facts keep id order
+    order_of = {step: i for i, (step, _) in enumerate(_TIMELINE_STEPS.values())}
+    return sorted(entries, key=lambda e: (e.at, order_of.get(e.step, len(order_of))))
 
 
 # ---------------------------------------------------------------- after-sales (售后) support

@@ -1,0 +1,1 @@
+"""Fulfillment (履约): ship SLA, shipments, tracking events, logistics exceptions."""

@@ -1,0 +1,327 @@
+"""Allocation use cases (分仓): a paid order is routed to warehouses by the store's rules
+(orders/allocation.py) and its units reserved in the stock ledger — all or nothing, so two
+orders never hold the same unit — and the order moves paid → allocated with a fact. Also the
+order-side steps fulfillment drives: a parcel shipped (reserved → shipped in the ledger),
+tracking events and delivery, each a fact on the order's timeline.
+
+Kept beside orders/service.py (the read side) so the write path is one module."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+
+from shopops.catalog.service import sku_codes, sku_ids
+from shopops.core.errors import Conflict, InsufficientStock, NotFound
+from shopops.core.uow import UnitOfWork
+from shopops.customers.service import customer_region
+from shopops.db.shop_settings import read_settings, write_setting
+from shopops.inventory import service as stock
+from shopops.orders.allocation import (
+    DEFAULT_RULES,
+    Decision,
+    Rule,
+    WarehouseStock,
+    parse_rules,
+    region_of,
+    route,
+)
+from shopops.orders.allocation_models import OrderAllocation, OrderAllocationLine
+from shopops.orders.lifecycle import IllegalTransition, can_advance
+from shopops.orders.models import Order, OrderLine
+from shopops.stores.service import get_store, list_stores
+
+ROUTING_KEY = "orders.routing_rules"  # + ".<store code>" for one store
+HOLD_KEY = "orders.allocation_hold_hours"
+HOLD_HOURS = 168  # an allocated order's units stay reserved a week unless it ships
+RACE_ROUNDS = 5  # re-route when a concurrent order took the planned stock
+
+
+@dataclass(frozen=True, slots=True)
+class OrderBrief:
+    id: int
+    channel_order_no: str
+    store_id: int
+    store: str
+    platform: str
+    status: str
+    paid_at: datetime | None
+    shipped_at: datetime | None
+    delivered_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class ParcelView:
+    allocation_id: int
+    order_id: int
+    warehouse: str
+    status: str
+    lines: tuple[tuple[str, int], ...]
+    reservation_ids: tuple[int, ...]
+
+    def as_json(self) -> dict[str, Any]:
+        return {"allocation_id": self.allocation_id, "warehouse": self.warehouse,
+                "status": self.status,
+                "lines": [{"sku": s, "quantity": q} for s, q in self.lines]}
+
+
+@dataclass(frozen=True, slots=True)
+class AllocationResult:
+    order_id: int
+    status: str
+    province: str | None
+    region: str | None
+    parcels: tuple[ParcelView, ...]
+    explanation: tuple[str, ...] = field(default=())
+
+    def as_json(self) -> dict[str, Any]:
+        return {"order_id": self.order_id, "status": self.status, "province": self.province,
+                "region": self.region, "parcels": [p.as_json() for p in self.parcels],
+                "explanation": list(self.explanation)}
+
+
+# ---------------------------------------------------------------- reads
+
+
+def order_briefs(uow: UnitOfWork, *, ids: Iterable[int] | None = None,
+                 statuses: Iterable[str] | None = None, store: str | None = None
+                 ) -> list[OrderBrief]:
+    """Orders by id and/or status (the fulfillment board's input), oldest payment first."""
+    stores = {s.id: s for s in list_stores(uow)}
+    query = select(Order.id, Order.channel_order_no, Order.store_id, Order.status,
+                   Order.paid_at, Order.shipped_at, Order.delivered_at)
+    if ids is not None:
+        query = query.where(Order.id.in_(list(ids)))
+    if statuses is not None:
+        query = query.where(Order.status.in_(list(statuses)))
+    if store is not None:
+        query = query.where(Order.store_id == get_store(uow, store).id)
+    rows = uow.session.execute(query.order_by(Order.paid_at, Order.id)).all()
+    return [OrderBrief(r.id, r.channel_order_no, r.store_id, stores[r.store_id].code,
+                       stores[r.store_id].platform, r.status, r.paid_at, r.shipped_at,
+                       r.delivered_at) for r in rows]
+
+
+def order_brief(uow: UnitOfWork, order_id: int) -> OrderBrief:
+    found = order_briefs(uow, ids=[order_id])
+    if not found:
+        raise NotFound(f"no order with id {order_id}", field="order_id")
+    return found[0]
+
+
+def order_parcels(uow: UnitOfWork, order_id: int) -> list[ParcelView]:
+    """The order's parcels (one per warehouse), by allocation id."""
+    rows = uow.session.scalars(select(OrderAllocation).where(
+        OrderAllocation.order_id == order_id).order_by(OrderAllocation.id)).all()
+    codes = {w.id: w.code for w in stock.list_warehouses(uow)}
+    skus = sku_codes(uow, {ln.sku_id for r in rows for ln in r.lines})
+    return [ParcelView(r.id, r.order_id, codes[r.warehouse_id], r.status,
+                       tuple((skus[ln.sku_id][0], ln.quantity) for ln in r.lines),
+                       tuple(r.reservation_ids)) for r in rows]
+
+
+def routing_rules(uow: UnitOfWork, store: str | None = None) -> list[Rule]:
+    """The store's ordered rules, else the shop-wide list, else the default."""
+    keys = {ROUTING_KEY: list(DEFAULT_RULES)}
+    if store is not None:
+        keys[f"{ROUTING_KEY}.{get_store(uow, store).code}"] = []
+    stored = read_settings(uow, keys)
+    raw = stored.get(f"{ROUTING_KEY}.{store}") if store is not None else None
+    return parse_rules(raw or stored[ROUTING_KEY])
+
+
+def set_routing_rules(uow: UnitOfWork, rules: object, store: str | None = None) -> list[Rule]:
+    """Save an ordered rule list for one store (or the whole shop); checked first."""
+    parsed = parse_rules(rules)
+    key = ROUTING_KEY if store is None else f"{ROUTING_KEY}.{get_store(uow, store).code}"
+    write_setting(uow, key, [{"kind": r.kind, "warehouses": list(r.warehouses)}
+                             for r in parsed])
+    return parsed
+
+
+# ---------------------------------------------------------------- allocate
+
+
+def _order_lines(uow: UnitOfWork, order_id: int) -> dict[str, int]:
+    rows = uow.session.execute(select(OrderLine.sku_id, OrderLine.quantity)
+                               .where(OrderLine.order_id == order_id)).all()
+    codes = sku_codes(uow, {r.sku_id for r in rows})
+    wanted: dict[str, int] = {}
+    for sku_id, qty in rows:
+        wanted[codes[sku_id][0]] = wanted.get(codes[sku_id][0], 0) + qty
+    return wanted
+
+
+def _stock(uow: UnitOfWork, skus: Iterable[str]) -> list[WarehouseStock]:
+    sellable = {w.code: w for w in stock.list_warehouses(uow) if w.sellable}
+    free: dict[str, dict[str, int]] = {code: {} for code in sellable}
+    for sku in skus:
+        for level in stock.stock_levels(uow, sku=sku):
+            if level.warehouse in free and level.available > 0:
+                free[level.warehouse][sku] = level.available
+    return [WarehouseStock(code, sellable[code].region, free[code]) for code in sorted(free)]
+
+
+def _shortage_error(order: Order, decision: Decision) -> InsufficientStock:
+    return InsufficientStock(
+        f"order {order.channel_order_no} cannot be allocated: " + "; ".join(
+            f"{s.sku} short by {s.shortfall} (requested {s.requested}, available "
+            f"{s.available})" for s in decision.shortages),
+        field="lines", shortages=[{"sku": s.sku, "requested": s.requested,
+                                   "available": s.available, "shortfall": s.shortfall}
+                                  for s in decision.shortages])
+
+
+def _reserve(uow: UnitOfWork, order: Order, decision: Decision, hold: timedelta
+             ) -> list[tuple[str, list[int]]]:
+    held = []
+    for parcel in decision.parcels:
+        ids = stock.reserve(uow, list(parcel.lines), reference=f"order:{order.id}", ttl=hold,
+                            warehouse=parcel.warehouse)
+        held.append((parcel.warehouse, ids))
+    return held
+
+
+def allocate_order(uow: UnitOfWork, order_id: int, province: str | None = None
+                   ) -> AllocationResult:
+    """分仓占用: route a paid order and reserve every unit, or change nothing and name the
+    short SKUs. `province` overrides the customer's known province (收货省份)."""
+    order = uow.session.get(Order, order_id)
+    if order is None:
+        raise NotFound(f"no order with id {order_id}", field="order_id")
+    if order.status == "allocated":
+        raise Conflict(f"order {order.channel_order_no} is already allocated",
+                       field="order_id")
+    if order.status != "paid":
+        raise IllegalTransition(order.status, "allocated", order=order.channel_order_no)
+    store = next(s for s in list_stores(uow) if s.id == order.store_id)
+    place = province or customer_region(uow, order.customer_id)
+    region = region_of(place)
+    lines = _order_lines(uow, order.id)
+    rules = routing_rules(uow, store.code)
+    hold = timedelta(hours=int(read_settings(uow, {HOLD_KEY: HOLD_HOURS})[HOLD_KEY]))
+    for attempt in range(RACE_ROUNDS):
+        decision = route(lines, region, _stock(uow, lines), rules)
+        if decision.shortages:
+            raise _shortage_error(order, decision)
+        try:
+            with uow.session.begin_nested():  # all parcels or none
+                held = _reserve(uow, order, decision, hold)
+            break
+        except InsufficientStock:
+            if attempt == RACE_ROUNDS - 1:
+                raise
+    # the status guard: a concurrent allocation of the same order loses here
+    moved = uow.session.execute(update(Order).where(Order.id == order.id,
+                                                    Order.status == "paid")
+                                .values(status="allocated")).rowcount  # type: ignore[attr-defined]
+    if moved != 1:
+        raise Conflict(f"order {order.channel_order_no} changed meanwhile", field="order_id")
+    uow.session.expire(order, ["status"])
+    wh_ids = {w.code: w.id for w in stock.list_warehouses(uow)}
+    ids_of = sku_ids(uow, lines)
+    for (code, ids), parcel in zip(held, decision.parcels, strict=True):
+        uow.session.add(OrderAllocation(
+            order_id=order.id, warehouse_id=wh_ids[code], status="reserved", province=place,
+            region=region, reservation_ids=ids, allocated_at=uow.now(),
+            lines=[OrderAllocationLine(sku_id=ids_of[s], quantity=q) for s, q in parcel.lines]))
+    uow.session.flush()
+    uow.record("order.allocated", entity="order", entity_id=order.id, store_id=order.store_id,
+               source="allocation", from_status="paid", to_status="allocated",
+               province=place, region=region, rules=[r.kind for r in rules],
+               plan=[{"warehouse": p.warehouse, "lines": [list(x) for x in p.lines]}
+                     for p in decision.parcels], explanation=list(decision.explanation))
+    return AllocationResult(order.id, "allocated", place, region,
+                            tuple(order_parcels(uow, order.id)), decision.explanation)
+
+
+@dataclass(frozen=True, slots=True)
+class BatchResult:
+    allocated: list[AllocationResult]
+    failed: list[dict[str, Any]]  # order id, channel order no, code, message
+
+
+def allocate_paid_orders(uow: UnitOfWork, store: str | None = None, limit: int = 500
+                         ) -> BatchResult:
+    """Job: allocate every paid order (oldest payment first); an order that cannot be
+    allocated is reported with its reason and never stops the others."""
+    done: list[AllocationResult] = []
+    failed: list[dict[str, Any]] = []
+    for brief in order_briefs(uow, statuses=["paid"], store=store)[:limit]:
+        try:
+            with uow.session.begin_nested():
+                done.append(allocate_order(uow, brief.id))
+        except (InsufficientStock, Conflict, IllegalTransition) as exc:
+            failed.append({"order_id": brief.id, "channel_order_no": brief.channel_order_no,
+                           "code": exc.code, "message": exc.message})
+    return BatchResult(done, failed)
+
+
+# ---------------------------------------------------------------- steps fulfillment drives
+
+
+def ship_parcel(uow: UnitOfWork, allocation_id: int) -> ParcelView:
+    """发货出库: every reservation of the parcel becomes a shipment in the ledger."""
+    row = uow.session.get(OrderAllocation, allocation_id)
+    if row is None:
+        raise NotFound(f"no parcel with id {allocation_id}", field="allocation_id")
+    moved = uow.session.execute(
+        update(OrderAllocation).where(OrderAllocation.id == row.id,
+                                      OrderAllocation.status == "reserved")
+        .values(status="shipped", closed_at=uow.now())).rowcount  # type: ignore[attr-defined]
+    if moved != 1:
+        raise Conflict(f"parcel {allocation_id} is {row.status}, not reserved",
+                       field="allocation_id")
+    for reservation_id in row.reservation_ids:
+        stock.ship(uow, reservation_id)
+    uow.session.expire(row)
+    return next(p for p in order_parcels(uow, row.order_id) if p.allocation_id == row.id)
+
+
+def _advance(uow: UnitOfWork, order_id: int, status: str, at: datetime) -> bool:
+    order = uow.session.get(Order, order_id)
+    if order is None:
+        raise NotFound(f"no order with id {order_id}", field="order_id")
+    if not can_advance(order.status, status):
+        return False
+    order.status = status
+    setattr(order, f"{status}_at", at)
+    return True
+
+
+def record_shipped(uow: UnitOfWork, order_id: int, at: datetime, *, last_parcel: bool,
+                   **data: Any) -> bool:
+    """A parcel left: a fact on the order; the order becomes shipped with its last parcel.
+    Returns whether the order's status changed."""
+    order = order_brief(uow, order_id)
+    changed = last_parcel and _advance(uow, order_id, "shipped", at)
+    uow.record("order.shipped", entity="order", entity_id=order_id, store_id=order.store_id,
+               occurred_at=at, source="shipment", status_changed=changed,
+               from_status=order.status, **data)
+    return changed
+
+
+def record_tracking(uow: UnitOfWork, order_id: int, store_id: int, at: datetime,
+                    **data: Any) -> None:
+    uow.record("order.tracking", entity="order", entity_id=order_id, store_id=store_id,
+               occurred_at=at, source="tracking", **data)
+
+
+def record_delivered(uow: UnitOfWork, order_id: int, at: datetime, **data: Any) -> bool:
+    """签收: the order becomes delivered (when its status allows) with a fact."""
+    order = order_brief(uow, order_id)
+    changed = _advance(uow, order_id, "delivered", at)
+    uow.record("order.delivered", entity="order", entity_id=order_id, store_id=order.store_id,
+               occurred_at=at, source="tracking", status_changed=changed,
+               from_status=order.status, **data)
+    return changed
+
+
+def record_exception_handled(uow: UnitOfWork, order_id: int, store_id: int, **data: Any
+                             ) -> None:
+    uow.record("order.exception_handled", entity="order", entity_id=order_id,
+               store_id=store_id, source="operator", **data)
