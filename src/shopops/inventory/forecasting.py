@@ -95,10 +95,11 @@ def classify(wide: pd.DataFrame) -> pd.Series:
     active = ~np.isnan(values)
     n_sold = sold.sum(axis=0)
     adi = np.where(n_sold > 0, active.sum(axis=0) / np.maximum(n_sold, 1), np.inf)
-    nz = np.where(sold, values, np.nan)
+    nz = np.where(sold, values, 0.0)
     with np.errstate(invalid="ignore", divide="ignore"):
-        mean = np.nanmean(nz, axis=0) if nz.size else np.array([])
-        cv2 = np.nanvar(nz, axis=0) / mean**2 if nz.size else np.array([])
+        mean = nz.sum(axis=0) / n_sold  # NaN for a series without sales: not lumpy
+        var = (np.where(sold, values - mean, 0.0) ** 2).sum(axis=0) / n_sold
+        cv2 = var / mean**2
     intermittent = adi >= ADI_INTERMITTENT
     lumpy = np.nan_to_num(cv2) >= CV2_LUMPY
     names = np.where(intermittent, np.where(lumpy, "lumpy", "intermittent"),
