@@ -183,7 +183,8 @@ def return_analysis(uow: UnitOfWork, paid_from: str | date, paid_to: str | date,
                     store: str | None = None) -> dict[str, Any]:
     """退货率 of the orders paid paid_from..paid_to (business days): per dimension in `by`,
     and overall, with the shop's reference and alert line."""
-    start, end = parse_date(paid_from, field="from"), parse_date(paid_to, field="to")
+    end = parse_date(paid_to, field="to")  # first: the console defaults `from` from it
+    start = parse_date(paid_from, field="from")
     if end < start:
         raise ValidationError(f"to {end} is before from {start}", field="to")
     for name in by:
