@@ -49,7 +49,17 @@ def check_format(fmt: str, allowed: tuple[str, ...] = ("table", "json")) -> None
 
 # the command groups register themselves on `app` (they look up cli.get_app at call time,
 # so tests can point every command at their own database)
-from shopops.cli import admin, aftersales, cockpit, forecast, imports, promo, stock  # noqa: E402
+from shopops.cli import (  # noqa: E402
+    admin,
+    aftersales,
+    cockpit,
+    forecast,
+    imports,
+    promo,
+    replenish,
+    stock,
+)
+from shopops.cli import fulfillment as fulfillment_cli  # noqa: E402
 
 app.add_typer(admin.db_app, name="db")
 app.add_typer(admin.users_app, name="users")
@@ -60,6 +70,10 @@ app.add_typer(promo.promo_app, name="promo")
 app.add_typer(stock.stock_app, name="stock")
 app.add_typer(aftersales.aftersales_app, name="aftersales")
 app.add_typer(forecast.forecast_app, name="forecast")
+app.add_typer(fulfillment_cli.fulfil_app, name="fulfil")
+app.command("replenish")(replenish.replenish_cmd)
+app.add_typer(replenish.suppliers_app, name="suppliers")
+app.add_typer(replenish.po_app, name="po")
 
 __all__ = [
     "ShopOpsError",
@@ -73,5 +87,6 @@ __all__ = [
     "imports",
     "main",
     "promo",
+    "replenish",
     "stock",
 ]

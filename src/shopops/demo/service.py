@@ -23,7 +23,7 @@ from shopops.bootstrap import App
 from shopops.core.clock import business_date
 from shopops.core.errors import Conflict, ValidationError
 from shopops.db.registry import Base
-from shopops.demo import ads, customers, rhythm, rows, stock, traffic
+from shopops.demo import ads, customers, rhythm, rows, stock, suppliers, traffic
 from shopops.demo.catalog import SHANGHAI, Catalog, build_catalog, local_midnight
 from shopops.demo.data import STORES, WAREHOUSES
 from shopops.demo.orders import Plan, generate_slice
@@ -112,6 +112,7 @@ class _Builder:
         insert_rows(self.conn, TABLES["ad_spend_daily"], ad_rows)
         best = stock.pick_best_seller(units, [plan.drop_sku, *plan.slow_skus.tolist()])
         self._stock(cat, shipments, units, best, plan.slow_skus)
+        suppliers.build_purchasing(self.conn, seed, self.days[-1], int(cat.sku_ids[best]))
         as_of = datetime.combine(self.days[-1], clock_time(23, 59, 59), SHANGHAI)
         self._facts([{"kind": "demo.built", "occurred_at": as_of, "store_id": None,
                       "entity": "demo", "entity_id": seed,

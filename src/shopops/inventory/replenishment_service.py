@@ -44,6 +44,7 @@ from shopops.stores.service import get_store
 
 MOVES = cast(Table, StockMove.__table__)
 WH = cast(Table, Warehouse.__table__)
+FORECAST_HORIZON = 28  # forecast_service.DEFAULT_HORIZON (`shopops forecast run`)
 BASELINE_DAYS = 28  # ordinary days before a promotion that its lift is measured against
 
 SETTING_DEFAULTS: dict[str, Any] = {
@@ -277,7 +278,10 @@ def replenishment_plan(uow: UnitOfWork, *, as_of: date | None = None, store: str
         stocked[key[0]].add(key[1])
         position[key] = level_row
     terms = purchasing.sourcing(uow)
-    horizon = max([t.lead_time_days for t in terms.values()] + [default_lead]) + review + 7
+    # the forecast covers lead time + review; at least the forecast's default horizon, so a
+    # stored `shopops forecast run` of the day is reused instead of fitting again
+    horizon = max(max([t.lead_time_days for t in terms.values()] + [default_lead]) + review + 1,
+                  FORECAST_HORIZON)
     if outlooks is None:
         outlooks = _forecast(uow, today, horizon, store_id, demand, history)
     demand_at = _per_warehouse(outlooks, _shipment_shares(uow, today, history), stocked)
@@ -342,4 +346,8 @@ def create_purchase_orders(uow: UnitOfWork, *, picks: Sequence[tuple[str, str]] 
     orders = [purchasing.create_purchase_order(uow, supplier, lines,
                                                note=f"补货建议 {plan.as_of.isoformat()}")
               for supplier, lines in sorted(groups.items())]
-    return {"as_of": plan.as_of.isoformat(), "purchase_orders": orders, "skipped": skipped}
+    placed = {(ln["sku"], ln["warehouse"]): o["code"] for o in orders for ln in o["lines"]}
+    suggestions = [{**ln.as_json(), "purchase_order": placed.get(
+        (ln.suggestion.sku, ln.suggestion.warehouse))} for ln in chosen if ln is not None]
+    return {"as_of": plan.as_of.isoformat(), "purchase_orders": orders, "skipped": skipped,
+            "suggestions": suggestions}
