@@ -168,6 +168,11 @@ def demo(
     no_serve: Annotated[bool, typer.Option("--no-serve", help="build and exit")] = False,
     host: str = "127.0.0.1",
     port: int = 8000,
+    export_files: Annotated[
+        Path | None,
+        typer.Option("--export-files", help="also write the orders as platform export files "
+                     "(天猫/拼多多/抖店/京东/generic) into this folder, to try `import orders`"),
+    ] = None,
 ) -> None:
     """Build the demo shop (replacing an earlier demo), create an admin, serve the console."""
     from rich.progress import BarColumn, Progress, TaskProgressColumn, TimeElapsedColumn
@@ -221,10 +226,24 @@ def demo(
     )
     for situation, skus in summary.planted.items():
         out.print(f"  planted {situation}: {skus}")
+    if export_files is not None:
+        _export_files(export_files)
     out.print(f"login: [bold]admin[/] / [bold]{password}[/]")
     if not no_serve:
         out.print(f"open http://{host}:{port}/ in your browser (Ctrl+C to stop)")
         serve(host=host, port=port)
+
+
+def _export_files(folder: Path) -> None:
+    from shopops.demo.export_files import export_demo_files
+
+    steps = export_demo_files(cli.get_app(), folder)
+    table = Table("店铺 store", "平台 platform", "文件 files", "订单 orders", "未导出 left out",
+                  title=f"平台导出文件 export files in {folder} (import commands: README.txt)")
+    for step in steps:
+        table.add_row(step.store, step.platform, "\n".join(step.files), str(step.orders),
+                      "\n".join(f"{n}: {why}" for why, n in step.left_out.items()))
+    out.print(table)
 
 
 def _holds_real_data() -> bool:
