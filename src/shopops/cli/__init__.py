@@ -59,6 +59,7 @@ from shopops.cli import (  # noqa: E402
     replenish,
     stock,
 )
+from shopops.cli import fulfillment as fulfillment_cli  # noqa: E402
 
 app.add_typer(admin.db_app, name="db")
 app.add_typer(admin.users_app, name="users")
@@ -69,6 +70,7 @@ app.add_typer(promo.promo_app, name="promo")
 app.add_typer(stock.stock_app, name="stock")
 app.add_typer(aftersales.aftersales_app, name="aftersales")
 app.add_typer(forecast.forecast_app, name="forecast")
+app.add_typer(fulfillment_cli.fulfil_app, name="fulfil")
 app.command("replenish")(replenish.replenish_cmd)
 app.add_typer(replenish.suppliers_app, name="suppliers")
 app.add_typer(replenish.po_app, name="po")

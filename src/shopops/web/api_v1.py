@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends
 
 from shopops.analytics.api import router as analytics_router
 from shopops.catalog.api import router as catalog_router
+from shopops.fulfillment.api import router as fulfillment_router
 from shopops.inventory.api import router as inventory_router
 from shopops.orders.api import router as orders_router
 from shopops.pricing.api import router as pricing_router
@@ -20,6 +21,7 @@ for domain_router in (analytics_router, stores_router, catalog_router, orders_ro
     router.include_router(domain_router)
 router.include_router(inventory_router)
 router.include_router(pricing_router)
+router.include_router(fulfillment_router)
 router.include_router(returns_router)
 
 __all__ = ["router"]
