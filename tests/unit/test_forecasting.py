@@ -81,7 +81,7 @@ def test_slow_sellers_get_intermittent_models_and_regular_ones_seasonal_models()
     frame = long_frame({"slow": slow, "busy": busy}, date(2023, 1, 2))
     result = fc.forecast(frame, horizon=14, calendar=None)
     assert result.demand_class["slow"] in {"intermittent", "lumpy"}
-    assert result.model["slow"] in {"croston", "adida", "imapa"}
+    assert result.model["slow"] in {"croston_sba", "adida", "imapa"}
     assert result.demand_class["busy"] == "smooth"
     assert result.model["busy"] in {"seasonal_naive", "auto_ets", "theta"}
     # the weekend peak is in the forecast of the regular seller

@@ -12,7 +12,7 @@ Per series:
    (Syntetos–Boylan): ADI ≥ 1.32 is intermittent/lumpy.
 3. A model is chosen on a holdout of the last `h` days (smallest MAE on the cleaned series):
    seasonal naive (7), AutoETS (additive weekly season), Theta (season 7) for regular sellers;
-   Croston (optimized), ADIDA, IMAPA for slow, intermittent sellers. The chosen model is refit
+   Croston (SBA), ADIDA, IMAPA for slow, intermittent sellers. The chosen model is refit
    on the whole history and forecasts the horizon.
 4. An uplift factor per (campaign, phase) is learned from history (Σ actual ÷ Σ baseline on
    those days, per series shrunk towards the pooled factor by a week of baseline) and put back
@@ -140,7 +140,7 @@ def _models(kind: str) -> list[Any]:
         ADIDA,
         IMAPA,
         AutoETS,
-        CrostonOptimized,
+        CrostonSBA,
         SeasonalNaive,
         Theta,
     )
@@ -149,7 +149,7 @@ def _models(kind: str) -> list[Any]:
         return [SeasonalNaive(SEASON, alias=SEASONAL_NAIVE),
                 AutoETS(season_length=SEASON, model="ANA", alias="auto_ets"),
                 Theta(season_length=SEASON, alias="theta")]
-    return [CrostonOptimized(alias="croston"), ADIDA(alias="adida"), IMAPA(alias="imapa")]
+    return [CrostonSBA(alias="croston_sba"), ADIDA(alias="adida"), IMAPA(alias="imapa")]
 
 
 def _by_name(name: str) -> Any:
@@ -166,13 +166,13 @@ def _long(wide: pd.DataFrame) -> pd.DataFrame:
     return frame[["unique_id", "ds", "y"]]
 
 
-def _run(models: list[Any], wide: pd.DataFrame, h: int) -> pd.DataFrame:
+def _run(models: list[Any], wide: pd.DataFrame, h: int, n_jobs: int = 1) -> pd.DataFrame:
     """statsforecast over the columns of `wide`; returns rows = h days, columns MultiIndex
     (model, series)."""
     from statsforecast import StatsForecast
     from statsforecast.models import Naive
 
-    sf = StatsForecast(models=models, freq="D", n_jobs=1, fallback_model=Naive())
+    sf = StatsForecast(models=models, freq="D", n_jobs=n_jobs, fallback_model=Naive())
     out = sf.forecast(df=_long(wide), h=h)
     names = [m.alias for m in models]
     wide_out: pd.DataFrame = out.pivot(index="ds", columns="unique_id", values=names)
@@ -187,7 +187,7 @@ def _window_average(wide: pd.DataFrame, h: int) -> pd.DataFrame:
 
 def forecast(history: pd.DataFrame | None = None, *, horizon: int, end: date | None = None,
              calendar: Calendar | None = phase_on, train_days: int = 364,
-             wide: pd.DataFrame | None = None) -> Forecast:
+             wide: pd.DataFrame | None = None, n_jobs: int = 1) -> Forecast:
     """Choose a model per series on a holdout, refit it and forecast `horizon` days after `end`
     (default: the history's last day)."""
     if horizon < 1:
@@ -218,7 +218,7 @@ def forecast(history: pd.DataFrame | None = None, *, horizon: int, end: date | N
             continue
         models = _models(kind)
         train, test = cleaned[cols].iloc[:-hold], cleaned[cols].iloc[-hold:]
-        trial = _run(models, train, hold)
+        trial = _run(models, train, hold, n_jobs)
         errors = {m.alias: (trial[m.alias].to_numpy() - test.to_numpy()) for m in models}
         mae = pd.DataFrame({name: np.nanmean(np.abs(e), axis=0) for name, e in errors.items()},
                            index=cols)
@@ -228,7 +228,7 @@ def forecast(history: pd.DataFrame | None = None, *, horizon: int, end: date | N
             picked = best[best == name].index
             err = pd.DataFrame(errors[name], columns=cols)[picked]
             sigma[picked] = err.std(ddof=1 if hold > 1 else 0).fillna(0.0)
-            refit = _run([_by_name(name)], cleaned[picked], horizon)[name]
+            refit = _run([_by_name(name)], cleaned[picked], horizon, n_jobs)[name]
             base.loc[:, picked] = refit.to_numpy()
     base = base.clip(lower=0.0)
     future_labels = promotion_labels(future, calendar)
