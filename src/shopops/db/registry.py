@@ -12,6 +12,7 @@ from shopops.inventory import models as inventory_models
 from shopops.inventory import purchasing_models
 from shopops.marketing import models as marketing_models
 from shopops.orders import allocation_models
+from shopops.orders import import_models
 from shopops.orders import models as orders_models
 from shopops.pricing import models as pricing_models
 from shopops.service import models as service_models
@@ -25,6 +26,7 @@ __all__ = [
     "catalog_models",
     "customers_models",
     "facts",
+    "import_models",
     "fulfillment_models",
     "forecast_models",
     "inventory_models",

@@ -15,35 +15,44 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import Table, insert, select
+from sqlalchemy import insert, select
 
 from shopops.catalog.service import sku_ids
-from shopops.core.batches import chunks
-from shopops.core.clock import business_date
 from shopops.core.errors import NotFound, ValidationError
 from shopops.core.uow import UnitOfWork
 from shopops.customers.service import customers_for_buyers
-from shopops.db.facts import Fact
+from shopops.orders.import_updates import Incoming, Tally, UpdateContext, update_existing
+from shopops.orders.import_writes import (
+    FACT_COLUMNS,
+    FINGERPRINT_COLUMNS,
+    LINE_COLUMNS,
+    ORDER_COLUMNS,
+    BulkWriter,
+    cents,
+)
 from shopops.orders.importers import (
     PLATFORMS,
     ColumnMapping,
     ImportedOrder,
     ImportFileError,
     Problem,
-    import_export,
+    order_digests,
+    parse_export,
+    read_export,
 )
-from shopops.orders.lifecycle import can_advance
-from shopops.orders.models import ImportBatch, ImportFile, ImportProblem, Order, OrderLine
+from shopops.orders.models import ImportBatch, ImportFile, ImportProblem, Order
 from shopops.stores.service import StoreView, get_store, list_stores
 
 Progress = Callable[[str, int, int], None]
-T = TypeVar("T")
-CHUNK = 500  # order numbers per IN (...) query
+# the promised delivery time, where the order book has it (written when the export has it)
+PROMISED = "promised_at" in Order.__table__.c
+INSERT_CHUNK = 5_000  # new orders per bulk statement (their lines and facts follow)
 ZERO = Decimal("0")
 # the store platform whose exports a store takes (own stores: the generic importer)
 STORE_FAMILY = {"tmall": "taobao", "taobao": "taobao", "jd": "jd", "pdd": "pdd",
@@ -51,8 +60,6 @@ STORE_FAMILY = {"tmall": "taobao", "taobao": "taobao", "jd": "jd", "pdd": "pdd",
 SKU_COLUMN = {"taobao": "商家编码", "pdd": "商家编码-规格维度", "douyin": "商家编码",
               "jd": "商品编号"}
 STATUS_COLUMN = {"taobao": "订单状态", "pdd": "订单状态", "douyin": "订单状态", "jd": "订单状态"}
-# fields a later export may fill in or correct without a status change
-LATER_FIELDS = ("paid_at", "shipped_at", "completed_at", "refund_amount")
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,30 +77,6 @@ class ImportSummary:
 
     def as_json(self) -> dict[str, Any]:
         return asdict(self)
-
-
-@dataclass(frozen=True, slots=True)
-class _Incoming:
-    """A status (and maybe later fields) for an order number, from an order or a settlement."""
-
-    channel_order_no: str
-    status: str
-    platform_status: str
-    row: int | None
-    order: ImportedOrder | None = None
-
-
-@dataclass(slots=True)
-class _Tally:
-    new: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    rejected: int = 0
-    problems: list[Problem] = field(default_factory=list)
-
-    def reject(self, problem: Problem) -> None:
-        self.problems.append(problem)
-        self.rejected += 1
 
 
 def resolve_store(uow: UnitOfWork, code: str | None) -> StoreView:
@@ -122,13 +105,6 @@ def _row_count(problems: Iterable[Problem]) -> int:
     return len(rows) + sum(1 for p in problems if p.row is None)
 
 
-def _table(model: type[Any]) -> Table:
-    """A model's Core table: bulk inserts through it skip the ORM's per-row bookkeeping."""
-    table = model.__table__
-    assert isinstance(table, Table)
-    return table
-
-
 def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
@@ -146,36 +122,47 @@ def import_orders(
     started = uow.now()
     store = resolve_store(uow, store_code)
     names = [name for name, _ in files]
-    result = import_export(*(data for _, data in files), platform=platform, mapping=mapping,
-                           timezone=store.timezone, names=names)
+    export = read_export(*(data for _, data in files), platform=platform, mapping=mapping,
+                         names=names)
+    writer = BulkWriter(uow)
+    # orders whose source rows are exactly those they were last imported from: not parsed
+    digests = order_digests(export, store.timezone)
+    stored = writer.fingerprints(store.id, list(digests))
+    skip = frozenset(number for number, (_, digest) in stored.items()
+                     if digest is not None and digest == digests[number])
+    result = parse_export(export, store.timezone, skip)
     family = _check_family(store, result.platform)
     sku_column = (mapping.header_of("sku_code") if mapping else None) or SKU_COLUMN.get(family)
     status_column = (mapping.header_of("status") if mapping else None) or STATUS_COLUMN.get(family)
     report("read", 1, 1)
 
     batch = _archive(uow, store, files, result.platform, result.encoding, result.format, started)
-    tally = _Tally(problems=list(result.problems), rejected=_row_count(result.problems))
-    read = len(result.orders) + len(result.settlements) + tally.rejected
+    tally = Tally(problems=list(result.problems), rejected=_row_count(result.problems),
+                   unchanged=len(skip))
+    read = len(result.orders) + len(result.settlements) + tally.rejected + len(skip)
     sku_file = names[0] if len(names) == 1 else None
     orders, sku_ids = _with_known_skus(uow, result.orders, tally, sku_column, sku_file)
-    incoming = [_Incoming(o.channel_order_no, o.status, o.platform_status,
+    incoming = [Incoming(o.channel_order_no, o.status, o.platform_status,
                           o.source_rows[0] if o.source_rows else None, o) for o in orders]
-    incoming += [_Incoming(s.channel_order_no, s.status, s.platform_status,
+    incoming += [Incoming(s.channel_order_no, s.status, s.platform_status,
                            s.source_rows[0] if s.source_rows else None)
                  for s in result.settlements if s.status is not None]
     read -= sum(1 for s in result.settlements if s.status is None)
     incoming = _unique(incoming, tally, sku_file)
-    existing = _existing(uow, store.id, [i.channel_order_no for i in incoming])
-    fresh = [i.order for i in incoming if i.channel_order_no not in existing and i.order]
+    unlooked = [i.channel_order_no for i in incoming if i.channel_order_no not in digests]
+    stored.update(writer.fingerprints(store.id, unlooked))
+    fresh = [i.order for i in incoming if i.channel_order_no not in stored and i.order]
+    known = [i for i in incoming if i.channel_order_no in stored]
+    context = UpdateContext(uow, store, batch.id, status_column, sku_file, sku_ids)
+    applied = update_existing(context, known, tally)
+    writer.replace_fingerprints((stored[number][0], digests[number])
+                                for number in applied if number in digests)
     for i in incoming:
-        if i.channel_order_no in existing:
-            _update(uow, store, existing[i.channel_order_no], i, tally, batch.id,
-                    status_column, sku_file)
-        elif i.order is None:
+        if i.channel_order_no not in stored and i.order is None:
             tally.reject(Problem(i.row, "订单编号", i.channel_order_no,
                                  "order is not in the order book yet (import the order export "
                                  "first); settlement status not applied", sku_file))
-    _insert_new(uow, store, fresh, sku_ids, tally, batch.id, report)
+    _insert_new(uow, writer, store, fresh, sku_ids, digests, tally, batch.id, report)
     _finish(uow, batch, tally, read)
     report("orders", read, read)
     return ImportSummary(result.platform, result.encoding, read, tally.new, tally.updated,
@@ -200,7 +187,7 @@ def _archive(uow: UnitOfWork, store: StoreView, files: Sequence[tuple[str, bytes
     return batch
 
 
-def _with_known_skus(uow: UnitOfWork, orders: list[ImportedOrder], tally: _Tally,
+def _with_known_skus(uow: UnitOfWork, orders: list[ImportedOrder], tally: Tally,
                      column: str | None, file: str | None
                      ) -> tuple[list[ImportedOrder], dict[str, int]]:
     """Orders whose every line names a known SKU code; the others go to the report."""
@@ -218,7 +205,7 @@ def _with_known_skus(uow: UnitOfWork, orders: list[ImportedOrder], tally: _Tally
     return good, known
 
 
-def _unique(incoming: list[_Incoming], tally: _Tally, file: str | None) -> list[_Incoming]:
+def _unique(incoming: list[Incoming], tally: Tally, file: str | None) -> list[Incoming]:
     seen: set[str] = set()
     kept = []
     for item in incoming:
@@ -229,56 +216,6 @@ def _unique(incoming: list[_Incoming], tally: _Tally, file: str | None) -> list[
         seen.add(item.channel_order_no)
         kept.append(item)
     return kept
-
-
-def _existing(uow: UnitOfWork, store_id: int, numbers: list[str]) -> dict[str, Order]:
-    found: dict[str, Order] = {}
-    for chunk in chunks(numbers):
-        for order in uow.session.scalars(select(Order).where(
-                Order.store_id == store_id, Order.channel_order_no.in_(chunk))):
-            found[order.channel_order_no] = order
-    return found
-
-
-def _update(uow: UnitOfWork, store: StoreView, order: Order, item: _Incoming, tally: _Tally,
-            batch_id: int, status_column: str | None, file: str | None) -> None:
-    """Move an existing order forward; same status → fill in later fields; backwards → report."""
-    before = order.status
-    if item.status != before and not can_advance(before, item.status):
-        tally.reject(Problem(item.row, status_column, item.platform_status,
-                             f"order {item.channel_order_no}: status would move backwards from "
-                             f"{before} to {item.status}; not applied", file))
-        return
-    changes = _later_fields(order, item.order)
-    if item.order is not None and item.order.refund_amount > order.paid_amount:
-        tally.reject(Problem(item.row, None, str(item.order.refund_amount),
-                             f"order {item.channel_order_no}: refund exceeds the stored paid "
-                             f"amount {order.paid_amount}; not applied", file))
-        return
-    if item.status == before and not changes:
-        tally.unchanged += 1
-        return
-    for name, value in changes.items():
-        setattr(order, name, value)
-    if "paid_at" in changes and order.paid_at is not None:
-        order.paid_date = business_date(order.paid_at, store.timezone)
-    if item.status != before:
-        order.status = item.status
-        uow.record(f"order.{item.status}", entity="order", entity_id=order.id,
-                   store_id=order.store_id, from_status=before, to_status=item.status,
-                   platform_status=item.platform_status, import_id=batch_id)
-    tally.updated += 1
-
-
-def _later_fields(order: Order, imported: ImportedOrder | None) -> dict[str, Any]:
-    if imported is None:
-        return {}
-    changes: dict[str, Any] = {}
-    for name in LATER_FIELDS:
-        value = getattr(imported, name)
-        if value is not None and value != getattr(order, name):
-            changes[name] = value
-    return changes
 
 
 def _buyer_key(order: ImportedOrder) -> str | None:
@@ -300,72 +237,76 @@ def _customers(uow: UnitOfWork, store_id: int, orders: list[ImportedOrder]) -> d
     return customers_for_buyers(uow, store_id, first_seen)
 
 
-def _order_row(store: StoreView, order: ImportedOrder, customer_id: int | None) -> dict[str, Any]:
-    return {
-        "store_id": store.id, "channel_order_no": order.channel_order_no,
-        "customer_id": customer_id, "status": order.status,
-        "list_amount": order.list_amount, "discount_amount": order.discount_amount,
-        "goods_amount": order.goods_amount, "shipping_fee": order.shipping_fee,
-        "paid_amount": order.paid_amount, "refund_amount": order.refund_amount,
-        "created_at": order.created_at, "paid_at": order.paid_at,
-        "paid_date": business_date(order.paid_at, store.timezone) if order.paid_at else None,
-        "shipped_at": order.shipped_at, "delivered_at": None, "completed_at": order.completed_at,
-        "cancelled_at": None, "refunded_at": None,
-    }
+def _order_row(writer: BulkWriter, order_id: int, store_id: int, zone: ZoneInfo,
+               order: ImportedOrder, customer_id: int | None) -> tuple[Any, ...]:
+    when, paid_at = writer.when, order.paid_at
+    return (
+        order_id, store_id, order.channel_order_no, customer_id, order.status,
+        cents(order.list_amount), cents(order.discount_amount), cents(order.goods_amount),
+        cents(order.shipping_fee), cents(order.paid_amount), cents(order.refund_amount),
+        when(order.created_at), when(paid_at),
+        writer.day(paid_at.astimezone(zone).date()) if paid_at is not None else None,
+        when(order.shipped_at), when(getattr(order, "delivered_at", None)),
+        when(order.completed_at), None, None,
+        *((when(getattr(order, "promised_at", None)),) if PROMISED else ()),
+    )
 
 
-def _insert_new(uow: UnitOfWork, store: StoreView, orders: list[ImportedOrder],
-                sku_ids: dict[str, int], tally: _Tally, batch_id: int, report: Progress) -> None:
-    """New orders, their lines and one fact per step they have already taken, in bulk."""
+def _insert_new(uow: UnitOfWork, writer: BulkWriter, store: StoreView,
+                orders: list[ImportedOrder], sku_ids: dict[str, int], digests: dict[str, str],
+                tally: Tally, batch_id: int, report: Progress) -> None:
+    """New orders, their lines, one fact per step they have already taken and their
+    fingerprints, in bulk (values converted once, no ORM objects)."""
     customers = _customers(uow, store.id, orders)
     now = uow.now()
+    zone = ZoneInfo(store.timezone)
+    ids = writer.new_ids("orders", len(orders))
     done = 0
-    for chunk in chunks(orders):
-        rows = [_order_row(store, o, customers.get(_buyer_key(o) or "")) for o in chunk]
-        # Core executemany (no ORM bookkeeping), then the ids by key: RETURNING in parameter
-        # order is one statement per row on SQLite
-        uow.session.execute(insert(_table(Order)), rows)
-        numbers = [o.channel_order_no for o in chunk]
-        by_number = {number: order_id for number, order_id in uow.session.execute(
-            select(Order.channel_order_no, Order.id).where(
-                Order.store_id == store.id, Order.channel_order_no.in_(numbers)))}
-        ids = [by_number[number] for number in numbers]
-        lines = [
-            {"order_id": order_id, "sku_id": sku_ids[line.sku_code],
-             "quantity": line.quantity, "list_price": line.unit_price,
-             "discount_amount": max(line.unit_price * line.quantity - line.paid_amount, ZERO),
-             "paid_amount": line.paid_amount, "refund_amount": line.refund_amount}
-            for order_id, order in zip(ids, chunk, strict=True) for line in order.lines]
-        if lines:
-            uow.session.execute(insert(_table(OrderLine)), lines)
-        uow.session.execute(insert(_table(Fact)), [
-            fact for order_id, order in zip(ids, chunk, strict=True)
-            for fact in _new_order_facts(store.id, order_id, order, batch_id, now)])
+    for start in range(0, len(orders), INSERT_CHUNK):
+        chunk = orders[start:start + INSERT_CHUNK]
+        chunk_ids = ids[start:start + INSERT_CHUNK]
+        pairs = list(zip(chunk_ids, chunk, strict=True))
+        writer.insert("orders", ORDER_COLUMNS + (("promised_at",) if PROMISED else ()), [
+            _order_row(writer, order_id, store.id, zone, o, customers.get(_buyer_key(o) or ""))
+            for order_id, o in pairs])
+        writer.insert("order_lines", LINE_COLUMNS, [
+            (order_id, sku_ids[line.sku_code], line.quantity, cents(line.unit_price),
+             cents(max(line.unit_price * line.quantity - line.paid_amount, ZERO)),
+             cents(line.paid_amount), cents(line.refund_amount))
+            for order_id, order in pairs for line in order.lines])
+        writer.insert("facts", FACT_COLUMNS, [
+            fact for order_id, order in pairs
+            for fact in _new_order_facts(writer, store.id, order_id, order, batch_id, now)])
+        writer.insert("order_fingerprints", FINGERPRINT_COLUMNS, [
+            (order_id, digests[o.channel_order_no]) for order_id, o in pairs
+            if o.channel_order_no in digests])
         done += len(chunk)
         tally.new += len(chunk)
         report("orders", done, len(orders))
 
 
-def _new_order_facts(store_id: int, order_id: int, order: ImportedOrder, batch_id: int,
-                     now: datetime) -> list[dict[str, Any]]:
+def _new_order_facts(writer: BulkWriter, store_id: int, order_id: int, order: ImportedOrder,
+                     batch_id: int, now: datetime) -> list[tuple[Any, ...]]:
     """The facts ``uow.record`` would append for a new order (written in bulk, same transaction):
     placed, paid (when paid) and the status the export shows beyond paid."""
-    def fact(kind: str, at: datetime | None, **data: Any) -> dict[str, Any]:
-        return {"kind": kind, "entity": "order", "entity_id": order_id, "store_id": store_id,
-                "occurred_at": at or now, "data": {**data, "import_id": batch_id}}
+    def fact(kind: str, at: datetime | None, data: dict[str, Any]) -> tuple[Any, ...]:
+        data["import_id"] = batch_id
+        return (kind, "order", order_id, store_id, writer.when(at or now), writer.data(data))
 
-    found = [fact("order.placed", order.created_at, channel_order_no=order.channel_order_no,
-                  list_amount=str(order.list_amount), goods_amount=str(order.goods_amount))]
+    found = [fact("order.placed", order.created_at, {
+        "channel_order_no": order.channel_order_no, "list_amount": str(order.list_amount),
+        "goods_amount": str(order.goods_amount)})]
     if order.paid_at is not None:
-        found.append(fact("order.paid", order.paid_at, paid_amount=str(order.paid_amount)))
+        found.append(fact("order.paid", order.paid_at, {"paid_amount": str(order.paid_amount)}))
     if order.status not in ("created", "paid"):
         at = {"shipped": order.shipped_at, "completed": order.completed_at}.get(order.status)
-        found.append(fact(f"order.{order.status}", at, from_status="created",
-                          to_status=order.status, platform_status=order.platform_status))
+        found.append(fact(f"order.{order.status}", at, {
+            "from_status": "created", "to_status": order.status,
+            "platform_status": order.platform_status}))
     return found
 
 
-def _finish(uow: UnitOfWork, batch: ImportBatch, tally: _Tally, read: int) -> None:
+def _finish(uow: UnitOfWork, batch: ImportBatch, tally: Tally, read: int) -> None:
     if tally.problems:
         uow.session.execute(insert(ImportProblem), [
             {"batch_id": batch.id, "row": p.row, "column_name": (p.column or None) and

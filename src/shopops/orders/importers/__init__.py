@@ -7,7 +7,14 @@ XLSX file; ``detect_layout`` names the platform from a header row.
 from shopops.orders.importers.detect import AmbiguousPlatformError, detect_layout
 from shopops.orders.importers.files import Table, read_table
 from shopops.orders.importers.generic import ColumnMapping
-from shopops.orders.importers.parse import PLATFORMS, import_export
+from shopops.orders.importers.parse import (
+    PLATFORMS,
+    Export,
+    import_export,
+    order_digests,
+    parse_export,
+    read_export,
+)
 from shopops.orders.importers.records import ImportedLine, ImportedOrder, ImportedSettlement
 from shopops.orders.importers.report import (
     Detection,
@@ -23,6 +30,7 @@ __all__ = [
     "AmbiguousPlatformError",
     "ColumnMapping",
     "Detection",
+    "Export",
     "ImportFileError",
     "ImportResult",
     "ImportedLine",
@@ -34,5 +42,8 @@ __all__ = [
     "Table",
     "detect_layout",
     "import_export",
+    "order_digests",
+    "parse_export",
+    "read_export",
     "read_table",
 ]

@@ -24,6 +24,8 @@ _CURRENCY_MARKS = ("¥", "￥", "元", "RMB", "CNY")
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
 _SCIENTIFIC = re.compile(r"^\d(\.\d+)?[eE]\+?\d+$")
 _QUANTITY = re.compile(r"^(\d+)(\.0+)?$")
+# a plain amount (the usual cell): read straight into a Decimal
+_PLAIN_AMOUNT = re.compile(r"[0-9]{1,12}(?:\.[0-9]{1,6})?")
 _DATETIME = re.compile(
     r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?"
     r"(?:[ T]+(\d{1,2}):(\d{1,2})(?::(\d{1,2})(?:\.\d+)?)?)?$"
@@ -47,6 +49,8 @@ def header_key(header: str) -> str:
 def text(value: str) -> str:
     """Trimmed cell text without an Excel text guard (``="…"``)."""
     cleaned = value.strip()
+    if not cleaned.startswith("="):  # the usual cell: no guard, no regex
+        return cleaned
     guarded = _EXCEL_GUARD.match(cleaned)
     return guarded.group(1).strip() if guarded else cleaned
 
@@ -84,6 +88,8 @@ def amount(value: str) -> Decimal | None:
 
     Negative and non-numeric amounts are refused: exports write refunds in their own column.
     """
+    if _PLAIN_AMOUNT.fullmatch(value):
+        return Decimal(value)
     cleaned = text(value)
     if is_empty(cleaned):
         return None
@@ -124,6 +130,10 @@ def signed_amount(value: str) -> Decimal:
 
 def quantity(value: str) -> int:
     """A positive whole number of units (``2``, ``2.0``, ``2件``)."""
+    if value.isdigit() and value.isascii():
+        units = int(value)
+        if units > 0:
+            return units
     cleaned = text(value).replace("件", "").strip()
     match = _QUANTITY.match(cleaned)
     if not match:
@@ -139,6 +149,11 @@ def local_datetime(value: str, timezone: ZoneInfo) -> datetime | None:
 
     Exports write naive local times; the store's time zone makes them aware. Empty → None.
     """
+    if len(value) == 19 and value[4] == "-" and value[10] == " ":
+        try:  # fast path for the usual 2026-11-20 23:30:00, before any cleaning
+            return datetime.fromisoformat(value).replace(tzinfo=timezone)
+        except ValueError:
+            pass  # the general parser below says why
     cleaned = text(value)
     if is_empty(cleaned):
         return None

@@ -127,6 +127,19 @@ def _checked_text(text: str, label: str) -> str:
     return text
 
 
+def _first_line(text: str) -> str:
+    """The first non-blank line, looked for in the file's first 64 KiB before the whole text
+    (splitting a million-line file to find its header is a second of work)."""
+    head = text[:1 << 16]
+    lines = head.splitlines()
+    if len(head) < len(text):
+        lines = lines[:-1]  # may be cut in the middle
+    found = next((line for line in lines if line.strip()), None)
+    if found is None and len(head) < len(text):
+        found = next((line for line in text.splitlines() if line.strip()), None)
+    return found or ""
+
+
 def sniff_delimiter(header_line: str) -> str:
     """The delimiter that splits the header line into the most cells (comma on a tie)."""
     return max(DELIMITERS, key=lambda d: (header_line.count(d), d == ","))
@@ -138,18 +151,17 @@ def clean_header(cell: str) -> str:
 
 
 def _read_csv(text: str, encoding: str, label: str) -> Table:
-    first_line = next((line for line in text.splitlines() if line.strip()), "")
+    first_line = _first_line(text)
     if not first_line:
         raise ImportFileError(f"{label}: the file has no header row", field="file")
     delimiter = sniff_delimiter(first_line)
     records = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
-        numbered = list(enumerate(records, start=1))
+        # tuples straight from the reader (map is C-level: a third of the reading time)
+        numbered = list(enumerate(map(tuple, records), start=1))
     except csv.Error as exc:
         raise ImportFileError(f"{label}: not a readable CSV file ({exc})", field="file") from None
-    headers, header_row, rows = _split_header(
-        (n, tuple(cells)) for n, cells in numbered
-    )
+    headers, header_row, rows = _split_header(numbered)
     if headers is None:
         raise ImportFileError(f"{label}: the file has no header row", field="file")
     return Table(headers, rows, encoding, "csv", label, header_row, delimiter)
@@ -162,7 +174,7 @@ def _split_header(
     header_row = 0
     rows: list[SourceRow] = []
     for number, cells in numbered:
-        if not any(cell.strip() for cell in cells):
+        if not "".join(cells).strip():
             continue  # blank lines are skipped but keep their row numbers
         if headers is None:
             headers, header_row = tuple(clean_header(c) for c in cells), number

@@ -7,7 +7,10 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from shopops.core.clock import DEFAULT_TIMEZONE
@@ -23,6 +26,16 @@ PLATFORMS = {"taobao": "taobao", "tmall": "taobao", "pdd": "pdd", "douyin": "dou
              "jd": "jd", "generic": "generic"}
 
 
+@dataclass(frozen=True, slots=True)
+class Export:
+    """The file(s) of one export, read (encoding found) but not yet parsed."""
+
+    tables: tuple[Table, ...]
+    family: str | None  # None: detect from the header row
+    platform: str | None
+    mapping: ColumnMapping | None
+
+
 def import_export(
     *sources: Source,
     platform: str | None = None,
@@ -35,17 +48,51 @@ def import_export(
 
     ``names`` label uploaded bytes in messages (paths are labelled by their file name).
     """
+    export = read_export(*sources, platform=platform, mapping=mapping, encoding=encoding,
+                         names=names)
+    return parse_export(export, timezone)
+
+
+def read_export(*sources: Source, platform: str | None = None,
+                mapping: ColumnMapping | None = None, encoding: str | None = None,
+                names: Sequence[str] = ()) -> Export:
+    """Read the file(s): format, encoding and rows; file-level problems raise here."""
     if not sources:
         raise ImportFileError("no file given", field="file")
-    zone = _zone(timezone)
     family = _family(platform, mapping)
     labels = list(names) + [None] * (len(sources) - len(names))
-    tables = [read_table(source, encoding=encoding, name=label)
-              for source, label in zip(sources, labels, strict=False)]
-    outcome = Outcome(notes=[note for t in tables for note in _sheet_notes(t)])
-    if family == "generic":
-        return _import_generic(tables, mapping, platform or "generic", zone, outcome)
-    return _import_platform(tables, family, platform, zone, outcome)
+    tables = tuple(read_table(source, encoding=encoding, name=label)
+                   for source, label in zip(sources, labels, strict=False))
+    return Export(tables, family, platform, mapping)
+
+
+def parse_export(export: Export, timezone: str = DEFAULT_TIMEZONE,
+                 skip: frozenset[str] = frozenset()) -> ImportResult:
+    """Orders, problems and notes of a read export; the rows of the orders in ``skip`` (known
+    unchanged) are not parsed."""
+    outcome = Outcome(notes=[note for t in export.tables for note in _sheet_notes(t)],
+                      skip=skip)
+    return _parse(export, _zone(timezone), outcome)
+
+
+def order_digests(export: Export, timezone: str = DEFAULT_TIMEZONE) -> dict[str, str]:
+    """A digest of each order's source rows (with layout, header row, time zone and mapping):
+    the same digest means the same rows, read the same way, so the same imported order."""
+    mapping = export.mapping
+    salt = "\x1e".join((timezone, json.dumps(
+        [dict(mapping.columns), dict(mapping.status_words)], sort_keys=True, ensure_ascii=False)
+        if mapping else ""))
+    digests: dict[str, Any] = {}
+    _parse(export, _zone(timezone), Outcome(digests=digests, salt=salt))
+    return {order_no: digest.hexdigest() for order_no, digest in digests.items()}
+
+
+def _parse(export: Export, zone: ZoneInfo, outcome: Outcome) -> ImportResult:
+    tables = list(export.tables)
+    if export.family == "generic":
+        return _import_generic(tables, export.mapping, export.platform or "generic", zone,
+                               outcome)
+    return _import_platform(tables, export.family, export.platform, zone, outcome)
 
 
 def _import_generic(tables: list[Table], mapping: ColumnMapping | None, platform: str,
