@@ -23,7 +23,7 @@ from shopops.bootstrap import App
 from shopops.core.clock import business_date
 from shopops.core.errors import Conflict, ValidationError
 from shopops.db.registry import Base
-from shopops.demo import ads, customers, rhythm, rows, stock, suppliers, traffic
+from shopops.demo import ads, aftersales, customers, rhythm, rows, stock, suppliers, traffic
 from shopops.demo.catalog import SHANGHAI, Catalog, build_catalog, local_midnight
 from shopops.demo.data import STORES, WAREHOUSES
 from shopops.demo.orders import Plan, generate_slice
@@ -113,6 +113,8 @@ class _Builder:
         best = stock.pick_best_seller(units, [plan.drop_sku, *plan.slow_skus.tolist()])
         self._stock(cat, shipments, units, best, plan.slow_skus)
         suppliers.build_purchasing(self.conn, seed, self.days[-1], int(cat.sku_ids[best]))
+        after_sales = aftersales.build_after_sales(self.conn, seed, self.days[-1])
+        self._facts(after_sales.facts)
         as_of = datetime.combine(self.days[-1], clock_time(23, 59, 59), SHANGHAI)
         self._facts([{"kind": "demo.built", "occurred_at": as_of, "store_id": None,
                       "entity": "demo", "entity_id": seed,
@@ -124,7 +126,8 @@ class _Builder:
                 "start_date": self.days[0], "end_date": self.days[-1],
                 "planted": {"sales_drop_sku": cat.codes[plan.drop_sku],
                             "about_to_run_out_sku": cat.codes[best],
-                            "slow_mover_skus": ",".join(cat.codes[s] for s in plan.slow_skus)}}
+                            "slow_mover_skus": ",".join(cat.codes[s] for s in plan.slow_skus),
+                            **after_sales.planted}}
 
     def _plan(self, cat: Catalog) -> tuple[Plan, NDArray[np.float64], NDArray[np.float64]]:
         weights = rhythm.daily_weights(self.rng, self.days)

@@ -75,7 +75,7 @@ def _key(row: Sold | Returned, by: str) -> str:
 
 def rates(sold: Iterable[Sold], returned: Iterable[Returned], by: str,
           limits: Thresholds = Thresholds()) -> list[RateRow]:
-    """One row per value of `by`, highest return rate first (then code)."""
+    """One row per value of `by`: alerts first, then by return rate, highest first."""
     if by not in DIMENSIONS:
         raise ValueError(f"by must be one of {DIMENSIONS}")
     sold, returned = list(sold), list(returned)
@@ -108,7 +108,7 @@ def rates(sold: Iterable[Sold], returned: Iterable[Returned], by: str,
             vs_reference=None if rate is None else rate - limits.reference,
             alert=(rate is not None and rate > limits.alert_above
                    and units.get(k, 0) >= limits.min_units)))
-    rows.sort(key=lambda r: (-(r.return_rate or Decimal(-1)), r.key))
+    rows.sort(key=lambda r: (not r.alert, -(r.return_rate or Decimal(-1)), r.key))
     return rows
 
 
