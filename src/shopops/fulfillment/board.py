@@ -85,7 +85,7 @@ def fulfillment_board(uow: UnitOfWork, *, store: str | None = None,
     return Board(at, waiting, exception_queue(uow, store=store, now=at))
 
 
-def _local(at: datetime | None) -> str:
+def local_time(at: datetime | None) -> str:
     return at.astimezone(ZoneInfo(SHOP_TZ)).strftime("%Y-%m-%d %H:%M") if at else ""
 
 
@@ -96,14 +96,14 @@ STATE_LABELS = {"open": "待处理", "acknowledged": "已知悉", "resolved": "�
 
 
 def to_ship_rows(board: Board) -> list[list[object]]:
-    return [[r.channel_order_no, r.store, r.platform, r.status, _local(r.paid_at),
-             _local(r.ship_by), r.hours_left, "是" if r.overdue else ""] for r in board.to_ship]
+    return [[r.channel_order_no, r.store, r.platform, r.status, local_time(r.paid_at),
+             local_time(r.ship_by), r.hours_left, "是" if r.overdue else ""] for r in board.to_ship]
 
 
 def exception_rows(queue: ExceptionQueue) -> list[list[object]]:
     return [[i.exception.label, i.exception.channel_order_no, i.exception.store,
              i.exception.carrier or "", i.exception.tracking_no or "",
-             _local(i.exception.since), i.exception.age_hours, i.exception.action,
+             local_time(i.exception.since), i.exception.age_hours, i.exception.action,
              STATE_LABELS[i.state]] for i in queue.items]
 
 
