@@ -81,6 +81,8 @@ class Order(Base):
     completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     cancelled_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     refunded_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # the delivery promised to the buyer at order time (预计送达; migration 0014), if known
+    promised_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
     lines: Mapped[list[OrderLine]] = relationship(
         back_populates="order", cascade="all, delete-orphan"

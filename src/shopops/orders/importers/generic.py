@@ -35,7 +35,8 @@ from shopops.orders.importers.report import ImportFileError
 REQUIRED_FIELDS = ("channel_order_no", "status", "created_at", "sku_code", "quantity",
                    "unit_price")
 OPTIONAL_FIELDS = ("sub_order_no", "title", "line_paid_amount", "line_refund_amount",
-                   "paid_at", "shipped_at", "completed_at", "buyer_id", "buyer_phone",
+                   "paid_at", "shipped_at", "completed_at", "delivered_at", "promised_at",
+                   "buyer_id", "buyer_phone",
                    "shipping_fee", "paid_amount", "refund_amount", "tracking_no", "carrier")
 T = TypeVar("T")
 # common Chinese status words; a mapping's own status_words come first
@@ -105,6 +106,8 @@ class _GenericRow:
     paid_at: datetime | None
     shipped_at: datetime | None
     completed_at: datetime | None
+    delivered_at: datetime | None
+    promised_at: datetime | None
     buyer_id: str | None
     buyer_phone: str | None
     shipping_fee: Decimal
@@ -176,6 +179,8 @@ class _RowReader:
             paid_at=self.when(row, "paid_at"),
             shipped_at=self.when(row, "shipped_at"),
             completed_at=self.when(row, "completed_at"),
+            delivered_at=self.when(row, "delivered_at"),
+            promised_at=self.when(row, "promised_at"),
             buyer_id=self.get(row, "buyer_id", cells.optional_text, None),
             buyer_phone=self.get(row, "buyer_phone", cells.identifier, "") or None,
             shipping_fee=self.get(row, "shipping_fee", cells.amount_or_zero, ZERO),
@@ -201,6 +206,7 @@ def _order(order_no: str, rows: list[tuple[int, _GenericRow]]) -> ImportedOrder:
         platform_status=first.word,
         created_at=first.created_at, paid_at=first.paid_at,
         shipped_at=first.shipped_at, completed_at=first.completed_at,
+        delivered_at=first.delivered_at, promised_at=first.promised_at,
         list_amount=amounts.list_amount, discount_amount=amounts.discount_amount,
         goods_amount=amounts.goods_amount, shipping_fee=amounts.shipping_fee,
         paid_amount=amounts.paid_amount,

@@ -66,6 +66,8 @@ class ImportedOrder:
     paid_at: datetime | None
     shipped_at: datetime | None = None
     completed_at: datetime | None = None
+    delivered_at: datetime | None = None  # 签收 (generic mapping only, so far)
+    promised_at: datetime | None = None  # delivery promised at order time (预计送达)
     list_amount: Decimal
     discount_amount: Decimal
     goods_amount: Decimal
