@@ -7,9 +7,8 @@ from shopops.customers import models as customers_models
 from shopops.db import facts, shop_settings
 from shopops.db.base import Base
 from shopops.fulfillment import models as fulfillment_models
-from shopops.inventory import forecast_models
+from shopops.inventory import forecast_models, purchasing_models
 from shopops.inventory import models as inventory_models
-from shopops.inventory import purchasing_models
 from shopops.marketing import models as marketing_models
 from shopops.orders import allocation_models
 from shopops.orders import import_models
