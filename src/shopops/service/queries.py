@@ -221,5 +221,16 @@ def return_analysis(uow: UnitOfWork, paid_from: str | date, paid_to: str | date,
 
 
 def _categories(uow: UnitOfWork, sku_codes: set[str]) -> dict[str, str]:
-    """SKU code → its category code (catalog's read side)."""
-    return {code: str(catalog.get_sku(uow, code)["category"]) for code in sorted(sku_codes)}
+    """SKU code → its category code, from the catalog's read side: a few SKUs one by one,
+    many in pages of 500 (one query per page instead of one per SKU)."""
+    if len(sku_codes) <= 20:
+        return {code: str(catalog.get_sku(uow, code)["category"]) for code in sku_codes}
+    found: dict[str, str] = {}
+    page = 1
+    while len(found) < len(sku_codes):
+        items = catalog.list_skus(uow, page, 500)["items"]
+        if not items:
+            break
+        found.update({i["sku"]: str(i["category"]) for i in items if i["sku"] in sku_codes})
+        page += 1
+    return found
