@@ -7,10 +7,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query
 
+from shopops.pricing.ops_api import router as ops_router
 from shopops.pricing.service import create_promotion, list_promotions, quote_cart
-from shopops.web.deps import CoreDep, PageDep, ReaderDep
+from shopops.web.deps import CoreDep, CurrentUser, PageDep, ReaderDep
 
 router = APIRouter(tags=["pricing 促销与到手价"])
+router.include_router(ops_router)  # coupons, 拼团, 预售, campaigns, floors, simulation
 
 PROMOTION_EXAMPLES: dict[str, Any] = {
     "full_reduction": {"summary": "满300减40", "value": {
@@ -32,14 +34,18 @@ QUOTE_EXAMPLE: dict[str, Any] = {"default": {"summary": "购物车", "value": {
 @router.post("/promotions", status_code=201)
 def post_promotion(
     body: Annotated[dict[str, Any], Body(openapi_examples=PROMOTION_EXAMPLES)], core: CoreDep,
+    user: CurrentUser,
 ) -> dict[str, Any]:
     """创建促销 create a promotion: `type` is full_reduction 满减, multi_buy_discount 满件折,
     coupon 优惠券, timed_discount 限时折扣, member_price 会员价, free_shipping_threshold 包邮,
-    gift_with_purchase 满赠; `store` (a store code) or none for a platform-level one; money
-    and rates as decimal strings. Errors are 422 naming the field; `flash_sale` is refused
-    (`pricing.unsupported_type`) for now; an existing `code` is a 409."""
+    gift_with_purchase 满赠, bundle 组合套装; `store` (a store code) or none for a
+    platform-level one; money and rates as decimal strings. Errors are 422 naming the field;
+    `flash_sale` is refused (`pricing.unsupported_type`) for now; an existing `code` is a 409.
+    Scope: `skus`, `categories` (with sub-categories), `member_tiers`, `new_customers_only`;
+    caps: `budget`, `max_uses`, `per_customer`. Selling any SKU below its price floor is a
+    422 `pricing.below_floor` naming each SKU unless `override_reason` is given (recorded)."""
     with core.uow() as uow:
-        view = create_promotion(uow, body)
+        view = create_promotion(uow, body, actor=user.username)
     return view.as_json()
 
 

@@ -4,14 +4,14 @@ commission and the shop's settings, and the worst case a promotion can sell each
 Floor per SKU (:func:`shopops.pricing.floors.price_floor`) = (cost + shipping per unit) ÷ (1 −
 commission − minimum margin), the shipping and the minimum margin being per-shop settings.
 
-Worst case checked (documented choice): every SKU the promotion covers, alone in a cart of 1 … Q
-units (Q = the units needed to reach the highest threshold or 件数 tier of the offers involved,
-×3 for 每满减, at most :data:`MAX_UNITS`; a bundle: 1–3 complete sets), priced by the engine
-together with the store's and the platform's other promotions active at the promotion's start,
-for a new buyer holding every coupon and each member tier involved — the buyer's best
-combination. A SKU breaches when, in a combination that uses the promotion, its 到手价 per unit is
-below its floor. Mixed carts can land closer to a 满减 threshold than single-SKU carts and are not
-searched.
+Worst case checked (documented choice): every SKU the promotion covers, alone in a cart of the
+units where a threshold or 件数 tier of the offers involved is first reached (1, ⌈threshold ÷
+price⌉, 每满 multiples up to 3, at most :data:`MAX_UNITS`; a bundle: 1–3 complete sets), priced
+by the engine together with the store's and the platform's other promotions active at the
+promotion's start, for a new buyer holding every coupon and each member tier involved — the
+buyer's best combination. A SKU breaches when, in a combination that uses the promotion, its
+到手价 per unit is below its floor. Mixed carts can land closer to a 满减 threshold than
+single-SKU carts and are not searched.
 """
 
 from __future__ import annotations
@@ -111,23 +111,27 @@ def sku_floor(info: SkuInfo, store: StoreView, settings: dict[str, Any]) -> Deci
                        settings["pricing.min_margin_rate"])
 
 
-def _lines(info: SkuInfo, units: int, store: str) -> p.CartLine:
+def cart_line(info: SkuInfo, units: int, store: str) -> p.CartLine:
     return p.CartLine(info.sku, units, info.price, category=info.category, store=store,
                       category_path=info.category_path)
 
 
-def _max_units(price: Decimal, offers: Iterable[p.Promotion]) -> int:
-    needed = 1
+def threshold_quantities(price: Decimal, offers: Iterable[p.Promotion]) -> list[int]:
+    """The units at which a single-SKU cart first reaches each threshold or 件数 tier: between
+    two such points the discount stays fixed while the amount grows, so the lowest price per
+    unit is at one of them (1, each ⌈threshold ÷ price⌉, each 每满 multiple up to 3, each tier)."""
+    unit = max(to_cents(price), 1)
+    found = {1}
     for offer in offers:
         if isinstance(offer, p.FullReduction):
-            top = to_cents(offer.tiers[-1][0])
-            needed = max(needed, math.ceil(top / max(to_cents(price), 1)) * (3 if offer.repeat
-                                                                              else 1))
+            for threshold, _ in offer.tiers:
+                for k in (1, 2, 3) if offer.repeat else (1,):
+                    found.add(math.ceil(k * to_cents(threshold) / unit))
         elif isinstance(offer, p.Coupon) and offer.threshold:
-            needed = max(needed, math.ceil(to_cents(offer.threshold) / max(to_cents(price), 1)))
+            found.add(math.ceil(to_cents(offer.threshold) / unit))
         elif isinstance(offer, p.MultiBuyDiscount):
-            needed = max(needed, offer.tiers[-1][0])
-    return min(needed, MAX_UNITS)
+            found.update(qty for qty, _ in offer.tiers)
+    return sorted(q for q in found if q <= MAX_UNITS)
 
 
 def _tiers(offers: Iterable[p.Promotion]) -> list[str | None]:
@@ -146,13 +150,13 @@ def _carts(promo: p.Promotion, skus: Sequence[SkuInfo], store: str,
         wanted = [s for s in skus if s.sku in promo.items]
         if len(wanted) == len(promo.items):
             for sets in (1, 2, 3):
-                yield None, [_lines(s, promo.items[s.sku] * sets, store) for s in wanted]
+                yield None, [cart_line(s, promo.items[s.sku] * sets, store) for s in wanted]
         return
     for info in skus:
-        line = _lines(info, 1, store)
+        line = cart_line(info, 1, store)
         involved = [o for o in [promo, *others] if o.covers(line)]
-        for units in range(1, _max_units(info.price, involved) + 1):
-            yield info, [_lines(info, units, store)]
+        for units in threshold_quantities(info.price, involved):
+            yield info, [cart_line(info, units, store)]
 
 
 def breaches(promo: p.Promotion, others: Sequence[p.Promotion], skus: Sequence[SkuInfo],
@@ -185,7 +189,7 @@ def scope_skus(promo: p.Promotion, catalog: dict[str, SkuInfo]) -> list[SkuInfo]
     """The catalog SKUs a promotion can touch (its SKU list, its categories with their
     sub-categories, or every SKU)."""
     return [info for info in catalog.values()
-            if promo.covers(_lines(info, 1, promo.store or ""))]
+            if promo.covers(cart_line(info, 1, promo.store or ""))]
 
 
 def below_floor_message(found: Sequence[Breach]) -> str:

@@ -116,6 +116,7 @@ class GroupBuyGroup(Base):
     deal_id: Mapped[int] = mapped_column(ForeignKey("group_buy_deals.id"), index=True)
     leader: Mapped[str] = mapped_column(String(64))
     size: Mapped[int] = mapped_column()
+    joined: Mapped[int] = mapped_column()  # members in the group now; a join is conditional on it
     price: Mapped[Decimal] = mapped_column(Cents())
     opened_at: Mapped[datetime] = mapped_column(UtcDateTime())
     closes_at: Mapped[datetime] = mapped_column(UtcDateTime())

@@ -111,7 +111,7 @@ def _kind_args(kind: str, data: Mapping[str, Any]) -> dict[str, Any]:
     if kind == "multi_buy_discount":
         return {"tiers": _tiers(data["tiers"], ("qty", "rate"))}
     if kind == "coupon":
-        return {"threshold": data.get("threshold", "0"), "amount": data.get("off", "0"),
+        return {"threshold": data.get("threshold", "0"), "amount": data.get("off") or Decimal(0),
                 "rate": data.get("rate"), "max_off": data.get("max_off"),
                 "per_user_limit": data.get("per_customer", 1)}
     if kind == "bundle":

@@ -60,6 +60,10 @@ class PromotionExists(Conflict):
     code = "pricing.promotion_exists"
 
 
+class UnknownPromotion(NotFound):
+    code = "pricing.unknown_promotion"
+
+
 class UnknownSku(NotFound):
     code = "pricing.unknown_sku"
 
@@ -108,11 +112,18 @@ def _check_code(uow: UnitOfWork, code: object) -> str:
     return text
 
 
-def create_promotion(uow: UnitOfWork, payload: Mapping[str, Any], *,
-                     actor: str = "system") -> PromotionView:
-    """创建促销: validate with the engine's rules, refuse selling below a price floor unless
-    ``override_reason`` is given (recorded with ``actor``), store, record ``promotion.created``."""
-    payload = as_object(payload, "body")
+@dataclass(frozen=True)
+class _Checked:
+    """A payload validated by the engine's rules and checked against the price floors."""
+
+    promo: p.Promotion
+    store: StoreView | None
+    spec: dict[str, Any]
+    active: bool
+    breaches: list[floor_service.Breach]
+
+
+def _check(uow: UnitOfWork, payload: dict[str, Any], code: str) -> _Checked:
     kind = payload.get("type")
     if kind == "flash_sale":
         raise UnsupportedType("type: flash_sale (秒杀) needs its stock pool, not available yet",
@@ -127,37 +138,81 @@ def create_promotion(uow: UnitOfWork, payload: Mapping[str, Any], *,
     tz = store.timezone if store else DEFAULT_TZ
     starts, ends = (parse_time(payload[n], n, tz) if payload.get(n) is not None else None
                     for n in ("starts_at", "ends_at"))
-    code = _check_code(uow, payload.get("code"))
     promo = build_promotion(kind, payload, code=code, store=store.code if store else None,
                             starts_at=starts, ends_at=ends)
     limits = parse_limits(payload)
     spec = {**spec_of(promo), "budget": limits.as_spec()["budget"], "max_uses": limits.max_uses}
     if kind != "coupon":
         spec["per_customer"] = limits.per_customer
+    active = as_bool(payload.get("active", True), "active")
     at = max(starts, uow.now()) if starts else uow.now()
-    found = floor_service.guard(uow, promo, [store] if store else list_stores(uow),
-                                lambda s: active_promotions(uow, s, at), at,
-                                payload.get("override_reason"))
-    row = Promotion(code=code, type=kind, store_id=store.id if store else None,
-                    level=promo.level, name=promo.name, spec=spec, starts_at=starts,
-                    ends_at=ends, active=as_bool(payload.get("active", True), "active"),
+    found = [] if not active else floor_service.guard(
+        uow, promo, [store] if store else list_stores(uow),
+        lambda s: active_promotions(uow, s, at), at, payload.get("override_reason"))
+    return _Checked(promo, store, spec, active, found)
+
+
+def create_promotion(uow: UnitOfWork, payload: Mapping[str, Any], *,
+                     actor: str = "system") -> PromotionView:
+    """创建促销: validate with the engine's rules, refuse selling below a price floor unless
+    ``override_reason`` is given (recorded with ``actor``), store, record ``promotion.created``."""
+    payload = as_object(payload, "body")
+    code = _check_code(uow, payload.get("code"))
+    checked = _check(uow, payload, code)
+    promo, store = checked.promo, checked.store
+    row = Promotion(code=code, type=promo.kind, store_id=store.id if store else None,
+                    level=promo.level, name=promo.name, spec=checked.spec,
+                    starts_at=promo.starts_at, ends_at=promo.ends_at, active=checked.active,
                     created_at=uow.now())
     uow.session.add(row)
     uow.session.flush()
     uow.record("promotion.created", entity="promotion", entity_id=row.id,
-               store_id=row.store_id, code=code, type=kind, level=promo.level)
-    if found:
-        floor_service.record_override(uow, row.id, row.store_id, found,
+               store_id=row.store_id, code=code, type=promo.kind, level=promo.level)
+    if checked.breaches:
+        floor_service.record_override(uow, row.id, row.store_id, checked.breaches,
                                       str(payload["override_reason"]), actor)
     return _view(row, store.code if store else None)
 
 
-def import_promotions(uow: UnitOfWork, items: object) -> list[PromotionView]:
+def update_promotion(uow: UnitOfWork, code: str, changes: Mapping[str, Any], *,
+                     actor: str = "system") -> PromotionView:
+    """编辑促销: the stored promotion with ``changes`` applied, validated and floor-checked like
+    a new one (type, code and store stay); records ``promotion.updated``."""
+    row = promotion_row(uow, code)
+    changes = as_object(changes, "body")
+    current = _view(row, _store_codes(uow).get(row.store_id) if row.store_id else None)
+    before = {k: v for k, v in current.as_json().items() if k not in READ_ONLY}
+    for locked in ("type", "code", "store"):
+        if locked in changes and changes[locked] != before[locked]:
+            raise invalid(locked, "cannot be changed; create a new promotion instead")
+    payload = {k: v for k, v in {**before, **changes}.items() if v is not None or k in changes}
+    checked = _check(uow, payload, row.code)
+    promo = checked.promo
+    row.name, row.spec, row.active = promo.name, checked.spec, checked.active
+    row.starts_at, row.ends_at = promo.starts_at, promo.ends_at
+    uow.session.flush()
+    uow.record("promotion.updated", entity="promotion", entity_id=row.id,
+               store_id=row.store_id, code=row.code, fields=sorted(changes))
+    if checked.breaches:
+        floor_service.record_override(uow, row.id, row.store_id, checked.breaches,
+                                      str(payload["override_reason"]), actor)
+    return _view(row, current.store)
+
+
+def promotion_row(uow: UnitOfWork, code: str) -> Promotion:
+    row = uow.session.scalar(select(Promotion).where(Promotion.code == code))
+    if row is None:
+        raise UnknownPromotion(f"promotion: unknown promotion {code!r}", field="promotion")
+    return row
+
+
+def import_promotions(uow: UnitOfWork, items: object, *, actor: str = "system"
+                      ) -> list[PromotionView]:
     """批量导入: all or nothing — the first bad item raises naming ``[index].field``."""
     created = []
     for i, item in enumerate(as_list(items, "items")):
         try:
-            created.append(create_promotion(uow, item))
+            created.append(create_promotion(uow, item, actor=actor))
         except ShopOpsError as exc:
             field = f"[{i}].{exc.field}" if exc.field else f"[{i}]"
             raise type(exc)(f"item {i}: {exc.message}", field=field, **exc.details) from None

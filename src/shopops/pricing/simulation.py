@@ -69,18 +69,17 @@ class Simulation:
         return sum((s.margin_delta for s in self.skus), ZERO)
 
 
-def uplift_from_history(promo_period_units: Sequence[int],
-                        normal_period_units: Sequence[int]) -> Decimal:
-    """Mean units of past promotion periods ÷ mean units of ordinary periods − 1 (4 decimals)."""
-    if not promo_period_units or not normal_period_units:
-        raise InvalidSimulation("history: need units from past promotion periods and ordinary "
-                                "periods to estimate the uplift", field="history")
-    normal = Decimal(sum(normal_period_units)) / len(normal_period_units)
-    if normal == 0:
-        raise InvalidSimulation("history: no units sold in the ordinary periods",
-                                field="history")
-    promo = Decimal(sum(promo_period_units)) / len(promo_period_units)
-    return (promo / normal - 1).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
+def uplift_from_history(promo_units: int, promo_days: int, normal_units: int,
+                        normal_days: int) -> Decimal:
+    """Units per day in past promotion periods ÷ units per day in ordinary periods − 1."""
+    if promo_days < 1 or normal_days < 1:
+        raise InvalidSimulation("history: need past promotion days and ordinary days to "
+                                "estimate the uplift", field="history")
+    if normal_units <= 0:
+        raise InvalidSimulation("history: no units sold in the ordinary periods — enter the "
+                                "uplift instead", field="uplift")
+    ratio = (Decimal(promo_units) / promo_days) / (Decimal(normal_units) / normal_days)
+    return (ratio - 1).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
 
 
 def simulate(plans: Sequence[SkuPlan], uplift: Decimal) -> Simulation:

@@ -90,6 +90,7 @@ def upgrade() -> None:
         sa.Column("deal_id", sa.Integer(), nullable=False),
         sa.Column("leader", sa.String(length=64), nullable=False),
         sa.Column("size", sa.Integer(), nullable=False),
+        sa.Column("joined", sa.Integer(), nullable=False),
         sa.Column("price", sa.BigInteger(), nullable=False),
         _time("opened_at"),
         _time("closes_at"),
