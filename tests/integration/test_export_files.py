@@ -52,6 +52,7 @@ def book(app: App) -> dict[str, dict[str, Any]]:
             "store": code, "platform": platform, "status": order.status,
             "goods": order.goods_amount, "paid": order.paid_amount,
             "shipping": order.shipping_fee, "paid_date": order.paid_date,
+            "delivered_at": order.delivered_at,
             "skus": lines.get(order.id, 0), "units": units.get(order.id, 0)}
             for order, code, platform in rows}
 
@@ -132,6 +133,8 @@ def test_export_then_import_gives_the_same_order_book(demo: App, database_url: s
         assert (after["skus"], after["units"]) == (before["skus"], before["units"]), no
         if before["platform"] != "douyin":  # 抖店's export carries no shipping column
             assert after["paid"] == before["paid"], no
+        if before["platform"] in ("jd", "own"):  # the generic file carries 签收时间
+            assert after["delivered_at"] == before["delivered_at"], no
     statuses = Counter(o["status"] for o in imported.values())
     assert statuses["refunded"] > 0 and statuses["completed"] > 0
 

@@ -45,7 +45,8 @@ GENERIC_HEADERS = ["订单号", "订单状态", "下单时间", "付款时间", 
 GENERIC_MAPPING: dict[str, dict[str, str]] = {
     "columns": {
         "订单号": "channel_order_no", "订单状态": "status", "下单时间": "created_at",
-        "付款时间": "paid_at", "发货时间": "shipped_at", "完成时间": "completed_at",
+        "付款时间": "paid_at", "发货时间": "shipped_at", "签收时间": "delivered_at",
+        "完成时间": "completed_at",
         "买家": "buyer_id", "手机号": "buyer_phone", "商品编码": "sku_code",
         "商品名称": "title", "数量": "quantity", "单价": "unit_price",
         "商品实付": "line_paid_amount", "商品退款": "line_refund_amount", "运费": "shipping_fee",
