@@ -234,3 +234,22 @@ def test_return_rate_analysis_by_sku_store_reason(shop: App) -> None:
     assert {r["key"]: r["return_rate"] for r in report["by"]["reason"]} == {"quality": "0.5000",
                                                                       "size": "0.5000"}
     assert not sku["alert"]  # 2 units sold: below the 20-unit minimum to judge
+
+
+def test_refund_target_and_window_are_shop_settings(shop: App, clock: Clock) -> None:
+    from shopops.db.shop_settings import write_setting
+
+    with shop.uow() as uow:
+        write_setting(uow, "service.refund_sla_hours", 48)
+        write_setting(uow, "service.no_reason_return_days", 15)
+    clock.at = shanghai(2026, 11, 18, 12)  # day 14 of a 15-day window
+    rid = create(shop, reason="no_reason")
+    step(shop, "approve", rid)
+    step(shop, "receive", rid, "SH")
+    clock.at += timedelta(hours=30)
+    with shop.reader() as uow:
+        assert queries.board(uow)["overdue_count"] == 0
+        assert queries.get_request(uow, rid)["within_target"] is True
+    clock.at += timedelta(hours=19)
+    with shop.reader() as uow:
+        assert queries.board(uow)["overdue_count"] == 1
