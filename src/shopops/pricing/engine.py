@@ -13,13 +13,17 @@ Order of work (see :mod:`shopops.pricing.promotions` for the stacking rules):
 
 Search (exact): the item level is fixed (automatic on the platforms). Store- and platform-level
 offers that are active, held (coupons) and worth something at the item-level base are grouped by
-(level, store, exclusion group); a legal combination picks ≤ 1 per group. Each store's picks are
-priced once (S = Σ over stores of Π (|group| + 1) evaluations, O(lines × offers) each); the
-store picks are combined (P = Π over stores of their pick counts) with every platform pick (Q),
-each given a cheap lower bound, and exact pricing runs best bound first until no bound can beat
-the best total found (branch and bound). Cost O(S·L·K + P·Q·L + e·L·K) for e exact pricings,
-usually 1–3. A single-store cart with 50 promotions is a few hundred bounds; a cart across many
-stores multiplies P, the known limit of this first version.
+(level, store, exclusion group); a legal combination picks ≤ 1 per group. Every store's legal
+picks are summed up without allocating (an offer's discount at the store level only depends on
+the item-level amounts; whether an earlier offer's share lands on a later offer's lines follows
+from the line sets being nested or disjoint — otherwise that pick is priced line by line). Store
+picks are then combined cheapest goods first (a heap over the per-store sorted picks) and each
+combination gets its platform picks' lower bounds; exact pricing (allocation, floors, gifts,
+包邮) runs best bound first, and the walk stops once the goods amount minus the most any platform
+pick can take exceeds the best total found (branch and bound; discounts never shrink as their
+base grows, and later levels only lower a base, so both bounds hold). A few exact pricings per
+quote, whatever the number of store combinations. :func:`price_combination` stays the plain
+definition that the brute-force checks (tests, benchmark) use.
 """
 
 from __future__ import annotations
@@ -39,30 +43,25 @@ from shopops.pricing.promotions import (
     GiftWithPurchase,
     InvalidPromotion,
     ItemOffer,
+    MultiBuyDiscount,
     OrderOffer,
     Promotion,
+    TimedDiscount,
     to_cents,
 )
+from shopops.pricing.search import (
+    LineIndex,
+    Pick,
+    Scope,
+    apply_scopes,
+    cheapest_first,
+    legal_picks,
+    store_picks,
+)
+from shopops.pricing.search import allocate as allocate
 
 Floors = Mapping[str, Decimal]
 Overrides = Mapping[str, str]
-
-
-def allocate(amount_cents: int, weights: Sequence[int]) -> list[int]:
-    """Split ``amount_cents`` in proportion to ``weights`` by largest remainder (最大余数法).
-
-    Shares add up exactly; ties go to the earlier line; no share exceeds its weight when
-    ``amount_cents ≤ sum(weights)``."""
-    total = sum(weights)
-    if total <= 0 or amount_cents <= 0:
-        return [0] * len(weights)
-    shares = [amount_cents * w // total for w in weights]
-    remainders = [amount_cents * w % total for w in weights]
-    left = amount_cents - sum(shares)
-    order = sorted(range(len(weights)), key=lambda i: (-remainders[i], i))
-    for i in order[:left]:
-        shares[i] += 1
-    return shares
 
 
 def _floor_ok(line: CartLine, amount_cents: int, floors: Floors | None,
@@ -73,26 +72,65 @@ def _floor_ok(line: CartLine, amount_cents: int, floors: Floors | None,
     return amount_cents >= to_cents(floor) * line.quantity
 
 
+def _at_rate(cents: Sequence[int], covered: Sequence[int], rate: Decimal,
+             ) -> list[tuple[int, int | None]]:
+    """``round_cents(yuan × rate)`` per covered line, in integer cents: rate = n/d exactly, half
+    up is ⌊(2·c·n + d) / 2d⌋ — the same 分 as the Decimal rule, without Decimal in the loop."""
+    n, d = rate.as_integer_ratio()
+    n2, d2 = 2 * n, 2 * d
+    return [(i, (cents[i] * n2 + d) // d2) for i in covered]
+
+
+def _unit_cents(offer: ItemOffer, covered: Sequence[int], cart: Cart,
+                unit_cents: Sequence[int]) -> list[tuple[int, int | None]]:
+    """(line, unit price in cents or None) for the covered lines; the two common kinds by
+    integer arithmetic, any other through its own ``unit_price_for``."""
+    lines = cart.lines
+    kind = type(offer)
+    if kind is MultiBuyDiscount:  # its unit_price_for recounts the cart for every line
+        assert isinstance(offer, MultiBuyDiscount)
+        tier_rate = offer.rate_for(sum(lines[i].quantity for i in covered))
+        return [] if tier_rate is None else _at_rate(unit_cents, covered, tier_rate)
+    if kind is TimedDiscount:
+        assert isinstance(offer, TimedDiscount)
+        if offer.price is not None:
+            price = to_cents(offer.price)
+            return [(i, price) for i in covered]
+        assert offer.rate is not None
+        return _at_rate(unit_cents, covered, offer.rate)
+    out: list[tuple[int, int | None]] = []
+    for i in covered:
+        unit = offer.unit_price_for(lines[i], cart)
+        out.append((i, None if unit is None else to_cents(unit)))
+    return out
+
+
 def best_item_offers(cart: Cart, offers: Iterable[ItemOffer], now: datetime,
                      floors: Floors | None = None, overrides: Overrides | None = None,
-                     ) -> list[tuple[int, ItemOffer | None]]:
-    """Per line: (amount in cents after the best item-level offer, that offer or None)."""
+                     index: LineIndex | None = None) -> list[tuple[int, ItemOffer | None]]:
+    """Per line: (amount in cents after the best item-level offer, that offer or None).
+
+    Offers are tried in id order and only a strictly lower amount replaces the best, so a tie
+    keeps the lower id."""
+    index = index or LineIndex(cart)
+    lines = cart.lines
     usable = sorted((o for o in offers if o.level == "item_level" and o.usable_by(cart, now)),
                     key=lambda o: o.id)
-    result: list[tuple[int, ItemOffer | None]] = []
-    for line in cart.lines:
-        best: tuple[int, ItemOffer | None] = (line.list_cents, None)
-        for offer in usable:
-            if not offer.covers(line):
-                continue
-            unit = offer.unit_price_for(line, cart)
+    unit_cents = [to_cents(line.unit_price) for line in lines]
+    amounts = [u * line.quantity for u, line in zip(unit_cents, lines, strict=True)]
+    chosen: list[ItemOffer | None] = [None] * len(lines)
+    for offer in usable:
+        covered = index.covered(offer)
+        if not covered:
+            continue
+        for i, unit in _unit_cents(offer, covered, cart, unit_cents):
             if unit is None:
                 continue
-            amount = to_cents(unit) * line.quantity
-            if amount < best[0] and _floor_ok(line, amount, floors, overrides):
-                best = (amount, offer)
-        result.append(best)
-    return result
+            amount = unit * lines[i].quantity
+            if amount < amounts[i] and (not floors or _floor_ok(lines[i], amount, floors,
+                                                                   overrides)):
+                amounts[i], chosen[i] = amount, offer
+    return list(zip(amounts, chosen, strict=True))
 
 
 def _apply_order_level(cart: Cart, amounts: list[int], offers: Sequence[OrderOffer],
@@ -116,7 +154,8 @@ def _apply_order_level(cart: Cart, amounts: list[int], offers: Sequence[OrderOff
 
 def price_combination(cart: Cart, item_amounts: Sequence[int],
                       combination: Iterable[OrderOffer]) -> Priced:
-    """Price one combination of store/platform offers on top of the item-level amounts."""
+    """Price one combination of store/platform offers on top of the item-level amounts: the
+    plain definition (the search prices the same way from precomputed line sets)."""
     chosen = list(combination)
     priced = Priced(list(item_amounts), [])
     for level in ("store_level", "platform_level"):
@@ -144,6 +183,28 @@ def legal_combinations(candidates: Sequence[OrderOffer]) -> Iterator[tuple[Order
             yield combination
 
 
+def _scopes(cart: Cart, promotions: Iterable[Promotion], now: datetime,
+            item_amounts: Sequence[int], index: LineIndex) -> list[Scope]:
+    result = []
+    lines = cart.lines
+    for promo in promotions:
+        if not isinstance(promo, OrderOffer) or promo.level == "item_level" \
+                or not promo.usable_by(cart, now):
+            continue
+        covered = index.covered(promo)
+        if not covered:
+            continue
+        base = sum(item_amounts[i] for i in covered)
+        count = sum(lines[i].quantity for i in covered)
+        bound = promo.discount_cents(base, count)
+        if bound > 0:
+            mask = 0
+            for i in covered:
+                mask |= 1 << i
+            result.append(Scope(promo, covered, mask, count, base, min(bound, base)))
+    return result
+
+
 def order_candidates(cart: Cart, promotions: Iterable[Promotion], now: datetime,
                      item_amounts: Sequence[int]) -> dict[str, tuple[OrderOffer, int]]:
     """Prune: active, held, covering a line and worth something at the item-level base.
@@ -151,99 +212,30 @@ def order_candidates(cart: Cart, promotions: Iterable[Promotion], now: datetime,
     Maps each candidate's id to it and its discount at the item-level base, an upper bound of
     what it can take in any combination: every discount grows with its base and later levels
     only lower the base (so an offer worth ¥0 there is worth ¥0 everywhere)."""
-    result = {}
-    for promo in promotions:
-        if not isinstance(promo, OrderOffer) or promo.level == "item_level" \
-                or not promo.usable_by(cart, now):
-            continue
-        eligible = [i for i, line in enumerate(cart.lines) if promo.covers(line)]
-        base = sum(item_amounts[i] for i in eligible)
-        count = sum(cart.lines[i].quantity for i in eligible)
-        bound = promo.discount_cents(base, count) if eligible else 0
-        if bound > 0:
-            result[promo.id] = (promo, min(bound, base))
-    return result
+    return {s.offer.id: (s.offer, s.off)
+            for s in _scopes(cart, promotions, now, item_amounts, LineIndex(cart))}
 
 
-StorePick = tuple[tuple[OrderOffer, ...], Priced]  # one store's offers and their pricing
-
-
-def _store_options(cart: Cart, item_amounts: Sequence[int], offers: Sequence[OrderOffer],
-                   ) -> list[list[StorePick]]:
-    """Per store (店铺), every legal pick of its store-level offers, priced once.
-
-    Offers naming different stores touch disjoint lines, so each store is priced on its own;
-    an offer without a store spans the cart, and then all store offers form one scope."""
-    by_store: dict[str | None, list[OrderOffer]] = defaultdict(list)
-    for offer in offers:
-        by_store[offer.store].append(offer)
-    if None in by_store and len(by_store) > 1:
-        by_store = {None: list(offers)}
-    return [[(combination, price_combination(cart, item_amounts, combination))
-             for combination in legal_combinations(by_store[store])]
-            for store in sorted(by_store, key=lambda store: store or "")]
-
-
-def _compose(item_amounts: Sequence[int], picks: Sequence[StorePick],
-             ) -> tuple[tuple[OrderOffer, ...], Priced]:
-    """One pick per store put together: each store only changed its own lines."""
-    composed = Priced(list(item_amounts), [])
-    chosen: tuple[OrderOffer, ...] = ()
-    for combination, priced in picks:
-        chosen += combination
-        composed.steps.extend(priced.steps)
-        for i, (amount, before) in enumerate(zip(priced.amounts, item_amounts, strict=True)):
-            if amount != before:
-                composed.amounts[i] = amount
-    return chosen, composed
-
-
-def _ranked(cart: Cart, item_amounts: Sequence[int],
-            candidates: Mapping[str, tuple[OrderOffer, int]],
-            ) -> list[tuple[int, tuple[StorePick, ...], tuple[OrderOffer, ...]]]:
-    """(lower bound of the goods total, store picks, platform pick), best bound first.
-
-    The bound is exact but for caps on what is left of a line (a discount takes at most its
-    computed amount), so the first few entries are nearly always the answer. Store picks are
-    summed as deltas from the item-level amounts, composed only when priced exactly."""
-    offers = [offer for offer, _ in candidates.values()]
-    platform = [o for o in offers if o.level == "platform_level"]
-    eligible = {o.id: [i for i, line in enumerate(cart.lines) if o.covers(line)] for o in platform}
-    counts = {o.id: sum(cart.lines[i].quantity for i in eligible[o.id]) for o in platform}
-    item_base = {o.id: sum(item_amounts[i] for i in eligible[o.id]) for o in platform}
-    platform_picks = list(legal_combinations(platform))
-    goods_before = sum(item_amounts)
-    options = [[(pick, sum(pick[1].amounts) - goods_before,
-                 {o.id: sum(pick[1].amounts[i] - item_amounts[i] for i in eligible[o.id])
-                  for o in platform}) for pick in store_picks]
-               for store_picks in _store_options(
-                   cart, item_amounts, [o for o in offers if o.level == "store_level"])]
-    ranked = []
-    for combo in itertools.product(*options):
-        goods = goods_before + sum(delta for _, delta, _ in combo)
-        bound = {o.id: o.discount_cents(item_base[o.id] + sum(d[o.id] for _, _, d in combo),
-                                        counts[o.id]) for o in platform}
-        picks = tuple(pick for pick, _, _ in combo)
-        ranked += [(goods - sum(bound[o.id] for o in pick), picks, pick)
-                   for pick in platform_picks]
-    ranked.sort(key=lambda entry: entry[0])
-    return ranked
-
-
-def _goods_for(cart: Cart, promo: Promotion, amounts: Sequence[int]) -> int:
-    return sum(a for line, a in zip(cart.lines, amounts, strict=True) if promo.covers(line))
-
-
-def _extras(cart: Cart, promotions: Sequence[Promotion], now: datetime, amounts: Sequence[int],
-            ) -> tuple[list[GiftWithPurchase], FreeShippingThreshold | None]:
+class _Extras:
     """满赠 and 包邮 on the paid goods amount (after every discount)."""
-    active = sorted((p for p in promotions if p.usable_by(cart, now)), key=lambda p: p.id)
-    gifts = [p for p in active if isinstance(p, GiftWithPurchase)
-             and _goods_for(cart, p, amounts) >= to_cents(p.threshold)]
-    shipping = next((p for p in active if isinstance(p, FreeShippingThreshold)
-                     and any(p.covers(line) for line in cart.lines)
-                     and _goods_for(cart, p, amounts) >= to_cents(p.threshold)), None)
-    return gifts, shipping
+
+    def __init__(self, cart: Cart, promos: Sequence[Promotion], now: datetime,
+                 index: LineIndex) -> None:
+        active = [p for p in promos if isinstance(p, GiftWithPurchase | FreeShippingThreshold)
+                  and p.usable_by(cart, now)]
+        self.gifts = [(p, index.covered(p), to_cents(p.threshold)) for p in active
+                      if isinstance(p, GiftWithPurchase)]
+        self.shipping = [(p, covered, to_cents(p.threshold)) for p in active
+                         if isinstance(p, FreeShippingThreshold)
+                         and (covered := index.covered(p))]
+
+    def __call__(self, amounts: Sequence[int],
+                 ) -> tuple[list[GiftWithPurchase], FreeShippingThreshold | None]:
+        gifts = [p for p, covered, threshold in self.gifts
+                 if sum(amounts[i] for i in covered) >= threshold]
+        free = next((p for p, covered, threshold in self.shipping
+                     if sum(amounts[i] for i in covered) >= threshold), None)
+        return gifts, free
 
 
 def _floors_hold(cart: Cart, amounts: Sequence[int], floors: Floors | None,
@@ -258,6 +250,10 @@ def _require_unique_ids(promos: Sequence[Promotion]) -> None:
             raise InvalidPromotion(f"id: {after.id!r} is used by two promotions", field="id")
 
 
+Best = tuple[tuple[int, int, tuple[str, ...]], Priced, list[GiftWithPurchase],
+             FreeShippingThreshold | None]
+
+
 def quote(cart: Cart, promotions: Iterable[Promotion], now: datetime,
           floors: Floors | None = None, overrides: Overrides | None = None) -> Quote:
     """The best legal combination for the buyer: lowest total (goods + shipping); ties → more
@@ -268,33 +264,65 @@ def quote(cart: Cart, promotions: Iterable[Promotion], now: datetime,
     the list prices are below the floor."""
     promos = sorted(promotions, key=lambda p: p.id)
     _require_unique_ids(promos)
-    item_offers = [p for p in promos if isinstance(p, ItemOffer) and p.level == "item_level"]
-    item = best_item_offers(cart, item_offers, now, floors, overrides)
+    index = LineIndex(cart)
+    floors = {sku: f for sku, f in (floors or {}).items() if sku in index.by_sku}
+    item = best_item_offers(cart, [p for p in promos if isinstance(p, ItemOffer)], now,
+                            floors, overrides, index)
     item_amounts = [amount for amount, _ in item]
-    candidates = order_candidates(cart, promos, now, item_amounts)
-    shipping_cents = to_cents(cart.shipping_fee)
-    best: tuple[tuple[int, int, tuple[str, ...]], Priced, list[GiftWithPurchase],
-                FreeShippingThreshold | None] | None = None
-    # Branch and bound: price exactly, best bound first; stop once no bound can reach the best
-    # total found (shipping ≥ 0, so the goods bound is a bound of the total too).
-    for bound, store_picks, platform_pick in _ranked(cart, item_amounts, candidates):
-        if best is not None and bound > best[0][0]:
-            break
-        store_pick, priced = _compose(item_amounts, store_picks)
-        _apply_order_level(cart, priced.amounts, platform_pick, priced)
-        if not _floors_hold(cart, priced.amounts, floors, overrides):
-            continue
-        gifts, free = _extras(cart, promos, now, priced.amounts)
-        total = sum(priced.amounts) + (0 if free else shipping_cents)
-        key = (total, -len(gifts), tuple(sorted(o.id for o in store_pick + platform_pick)))
-        if best is None or key < best[0]:
-            best = (key, priced, gifts, free)
+    scopes = _scopes(cart, promos, now, item_amounts, index)
+    platform = [s for s in scopes if s.offer.level == "platform_level"]
+    options = store_picks([s for s in scopes if s.offer.level == "store_level"], item_amounts)
+    position = {id(s): j for j, s in enumerate(platform)}
+    platform_picks = [tuple(position[id(s)] for s in pick) for pick in legal_picks(platform)]
+    most_off = max(sum(platform[j].off for j in pick) for pick in platform_picks)
+    extras = _Extras(cart, promos, now, index)
+    shipping = to_cents(cart.shipping_fee)
+    goods_before = sum(item_amounts)
+    best: Best | None = None
+    for delta, combo in cheapest_first(options):
+        goods = goods_before + delta
+        if best is not None and goods - most_off > best[0][0]:
+            break  # no platform pick can bring this or any later combination to the best
+        bases = [s.base for s in platform]
+        for pick in combo:
+            for j, d in enumerate(pick.platform_deltas(platform)):
+                bases[j] += d
+        takes = [min(s.offer.discount_cents(b, s.count), b) for s, b in zip(platform, bases,
+                                                                              strict=True)]
+        bounds = sorted((goods - sum(takes[j] for j in q), q) for q in platform_picks)
+        for bound, q in bounds:
+            if best is not None and bound > best[0][0]:
+                break
+            found = _price(cart, item_amounts, combo, [platform[j] for j in q], extras,
+                           shipping, floors, overrides)
+            if found is not None and (best is None or found[0] < best[0]):
+                best = found
     if best is None:
         shorts = [line.sku for line, a in zip(cart.lines, item_amounts, strict=True)
                   if not _floor_ok(line, a, floors, overrides)]
         raise BelowFloor(f"lines: list price below the price floor for {', '.join(shorts)}",
                          field="lines", skus=shorts)
     _, priced, gifts, free = best
-    return build_quote(cart, promos, now, item, priced, gifts, free, candidates)
+    return build_quote(cart, promos, now, item, priced, gifts, free,
+                       {s.offer.id: s for s in scopes}, index.covered)
 
 
+def _price(cart: Cart, item_amounts: Sequence[int], combo: Sequence[Pick],
+           platform: Sequence[Scope], extras: _Extras, shipping: int, floors: Floors,
+           overrides: Overrides | None) -> Best | None:
+    """Exact pricing of one combination (None when it sells a line below its floor)."""
+    priced = Priced(list(item_amounts), [])
+    for pick in combo:
+        store = pick.priced()
+        priced.steps.extend(store.steps)
+        for i, (amount, before) in enumerate(zip(store.amounts, item_amounts, strict=True)):
+            if amount != before:
+                priced.amounts[i] = amount
+    apply_scopes(priced.amounts, platform, priced.steps, item_level_start=False)
+    if floors and not _floors_hold(cart, priced.amounts, floors, overrides):
+        return None
+    gifts, free = extras(priced.amounts)
+    total = sum(priced.amounts) + (0 if free else shipping)
+    ids = tuple(sorted([s.offer.id for p in combo for s in p.scopes]
+                       + [s.offer.id for s in platform]))
+    return (total, -len(gifts), ids), priced, gifts, free

@@ -8,12 +8,12 @@ its amount, so a partial refund knows every line's share to the cent.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from shopops.core.money import cents_to_yuan, round_cents
+from shopops.core.money import round_cents
 from shopops.pricing.promotions import (
     Cart,
     FreeShippingThreshold,
@@ -106,34 +106,42 @@ class Priced:
     steps: list[tuple[Promotion, list[int]]]  # (promotion, cents off per line)
 
 
-def _item_steps(cart: Cart, item: Sequence[tuple[int, ItemOffer | None]]) -> list[Step]:
-    by_offer: dict[str, list[Allocation]] = defaultdict(list)
+def _yuan(cents: int) -> Decimal:
+    """Cents as yuan with two decimals; the same value and exponent as ``cents_to_yuan``,
+    without the division (hot: a quote builds a few hundred of these)."""
+    return Decimal(cents).scaleb(-2)
+
+
+def _item_steps(cart: Cart, item: Sequence[tuple[int, ItemOffer | None]],
+                list_cents: Sequence[int]) -> list[Step]:
+    by_offer: dict[str, list[tuple[int, int]]] = defaultdict(list)
     offers: dict[str, ItemOffer] = {}
-    for i, (line, (amount, offer)) in enumerate(zip(cart.lines, item, strict=True)):
+    for i, (amount, offer) in enumerate(item):
         if offer is not None:
             offers[offer.id] = offer
-            by_offer[offer.id].append(
-                Allocation(i, line.sku, cents_to_yuan(line.list_cents - amount)))
-    return [Step(o.id, o.name, o.kind, o.level, sum((a.amount for a in by_offer[o.id]),
-                                                     Decimal("0.00")), tuple(by_offer[o.id]))
+            by_offer[offer.id].append((i, list_cents[i] - amount))
+    return [Step(o.id, o.name, o.kind, o.level, _yuan(sum(c for _, c in by_offer[o.id])),
+                 tuple(Allocation(i, cart.lines[i].sku, _yuan(c)) for i, c in by_offer[o.id]))
             for o in sorted(offers.values(), key=lambda o: o.id)]
 
 
 def _order_step(cart: Cart, promo: Promotion, per_line: Sequence[int]) -> Step:
-    allocations = tuple(Allocation(i, cart.lines[i].sku, cents_to_yuan(c))
+    allocations = tuple(Allocation(i, cart.lines[i].sku, _yuan(c))
                         for i, c in enumerate(per_line) if c)
-    return Step(promo.id, promo.name, promo.kind, promo.level,
-                cents_to_yuan(sum(per_line)), allocations)
+    return Step(promo.id, promo.name, promo.kind, promo.level, _yuan(sum(per_line)),
+                allocations)
 
 
 def why_not_used(cart: Cart, promo: Promotion, now: datetime,
-                  candidates: Mapping[str, object]) -> str:
-    """Why an offer is not in the quote (为什么没用上), for the explanation."""
+                 candidates: Mapping[str, object],
+                 covered: Callable[[Promotion], Sequence[int]] | None = None) -> str:
+    """Why an offer is not in the quote (为什么没用上), for the explanation. ``covered`` gives
+    the lines an offer covers when the caller has them indexed already."""
     if not promo.is_active(now):
         return "不在有效期内"
     if not promo.usable_by(cart, now):
         return "未持有该优惠券"
-    if not any(promo.covers(line) for line in cart.lines):
+    if not (covered(promo) if covered else any(promo.covers(line) for line in cart.lines)):
         return "购物车中没有适用商品"
     if isinstance(promo, ItemOffer) and promo.level == "item_level":
         return "每件商品只享一个单品优惠，已取更优者"
@@ -145,8 +153,10 @@ def why_not_used(cart: Cart, promo: Promotion, now: datetime,
 def build_quote(cart: Cart, promos: Sequence[Promotion], now: datetime,
                  item: Sequence[tuple[int, ItemOffer | None]], priced: Priced,
                  gifts: Sequence[GiftWithPurchase], free: FreeShippingThreshold | None,
-                 candidates: Mapping[str, object]) -> Quote:
-    steps = _item_steps(cart, item)
+                 candidates: Mapping[str, object],
+                 covered: Callable[[Promotion], Sequence[int]] | None = None) -> Quote:
+    list_cents = [line.list_cents for line in cart.lines]
+    steps = _item_steps(cart, item, list_cents)
     steps += [_order_step(cart, promo, per_line) for promo, per_line in priced.steps]
     steps += [Step(g.id, g.name, g.kind, g.level, Decimal("0.00"), ()) for g in gifts]
     line_discounts: list[list[tuple[str, Decimal]]] = [[] for _ in cart.lines]
@@ -154,24 +164,24 @@ def build_quote(cart: Cart, promos: Sequence[Promotion], now: datetime,
         for a in step.allocations:
             line_discounts[a.line].append((step.promotion_id, a.amount))
     lines = tuple(
-        QuoteLine(line.sku, line.quantity, line.unit_price, cents_to_yuan(line.list_cents),
-                  offer.id if offer else None, cents_to_yuan(amount), cents_to_yuan(final),
+        QuoteLine(line.sku, line.quantity, line.unit_price, _yuan(list_cents[i]),
+                  offer.id if offer else None, _yuan(amount), _yuan(final),
                   tuple(line_discounts[i]))
         for i, (line, (amount, offer), final)
         in enumerate(zip(cart.lines, item, priced.amounts, strict=True)))
-    list_cents = sum(line.list_cents for line in cart.lines)
+    list_total = sum(list_cents)
     goods = sum(priced.amounts)
     shipping = 0 if free else to_cents(cart.shipping_fee)
     used = {promo.id for promo, _ in priced.steps}
     taken = used | {o.id for _, o in item if o} | {g.id for g in gifts} | {free.id if free else ""}
-    not_used = tuple((p.id, why_not_used(cart, p, now, candidates)) for p in promos
+    not_used = tuple((p.id, why_not_used(cart, p, now, candidates, covered)) for p in promos
                      if p.id not in taken)
     return Quote(
         lines=lines, steps=tuple(steps),
         gifts=tuple(GiftLine(g.gift_sku, g.gift_quantity, g.id) for g in gifts),
-        list_total=cents_to_yuan(list_cents), discount_total=cents_to_yuan(list_cents - goods),
-        goods_total=cents_to_yuan(goods), shipping_fee=cents_to_yuan(shipping),
-        free_shipping=free.id if free else None, total=cents_to_yuan(goods + shipping),
+        list_total=_yuan(list_total), discount_total=_yuan(list_total - goods),
+        goods_total=_yuan(goods), shipping_fee=_yuan(shipping),
+        free_shipping=free.id if free else None, total=_yuan(goods + shipping),
         applied=tuple(sorted(used)), not_used=not_used)
 
 
