@@ -215,3 +215,33 @@ def test_suggestions_become_draft_orders_grouped_by_supplier(shop: App) -> None:
         again = replenishment_plan(uow, outlooks=outlooks)
     assert again.to_order() == []
     assert {ln.suggestion.incoming for ln in again.lines if ln.suggestion.sku == "A"} == {120}
+
+
+def test_two_clerks_receiving_the_same_order_book_it_once(shop: App) -> None:
+    import threading
+
+    with shop.uow() as uow:
+        code = po.create_purchase_order(uow, "S1", [
+            {"sku": "A", "warehouse": "WH-E", "quantity": 48}])["code"]
+        po.send_purchase_order(uow, code)
+    barrier = threading.Barrier(4)
+    outcomes: list[str] = []
+
+    def clerk() -> None:
+        barrier.wait()
+        try:
+            with shop.uow() as uow:
+                po.receive_purchase_order(uow, code)
+            outcomes.append("received")
+        except Conflict as exc:  # PurchaseOrderStateError or "changed meanwhile"
+            outcomes.append(exc.code)
+
+    threads = [threading.Thread(target=clerk) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert outcomes.count("received") == 1 and len(outcomes) == 4
+    assert levels(shop)[("A", "WH-E")] == (48, 0)
+    with shop.reader() as uow:
+        assert po.get_purchase_order(uow, code)["lines"][0]["received_qty"] == 48
