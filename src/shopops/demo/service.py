@@ -26,6 +26,7 @@ from shopops.db.registry import Base
 from shopops.demo import ads, aftersales, customers, rhythm, rows, stock, suppliers, traffic
 from shopops.demo.catalog import SHANGHAI, Catalog, build_catalog, local_midnight
 from shopops.demo.data import STORES, WAREHOUSES
+from shopops.demo.fulfillment import build_fulfillment
 from shopops.demo.orders import Plan, generate_slice
 from shopops.demo.writer import (
     advance_sequences,
@@ -115,6 +116,8 @@ class _Builder:
         suppliers.build_purchasing(self.conn, seed, self.days[-1], int(cat.sku_ids[best]))
         after_sales = aftersales.build_after_sales(self.conn, seed, self.days[-1])
         self._facts(after_sales.facts)
+        shipping = build_fulfillment(self.conn, seed, self.days[-1])
+        self._facts(shipping.facts)
         as_of = datetime.combine(self.days[-1], clock_time(23, 59, 59), SHANGHAI)
         self._facts([{"kind": "demo.built", "occurred_at": as_of, "store_id": None,
                       "entity": "demo", "entity_id": seed,
@@ -127,7 +130,7 @@ class _Builder:
                 "planted": {"sales_drop_sku": cat.codes[plan.drop_sku],
                             "about_to_run_out_sku": cat.codes[best],
                             "slow_mover_skus": ",".join(cat.codes[s] for s in plan.slow_skus),
-                            **after_sales.planted}}
+                            **after_sales.planted, **shipping.planted}}
 
     def _plan(self, cat: Catalog) -> tuple[Plan, NDArray[np.float64], NDArray[np.float64]]:
         weights = rhythm.daily_weights(self.rng, self.days)
