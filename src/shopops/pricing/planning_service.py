@@ -116,7 +116,8 @@ def simulate_promotion(uow: UnitOfWork, request: object, now: datetime) -> dict[
     → per SKU and in total: units, revenue, discount cost and margin with vs without it."""
     data = as_object(request, "body")
     store = get_store(uow, as_text(data["store"], "store")) if data.get("store") else None
-    promo = _promotion(uow, data.get("promotion"), store)
+    promo = p.with_sub_categories(_promotion(uow, data.get("promotion"), store),
+                                  floor_service.category_paths(uow))
     if store is None:
         if promo.store is None:
             raise invalid("store", "give the store to simulate a platform promotion in")

@@ -18,7 +18,6 @@ from shopops.pricing import promotions as p
 from shopops.pricing.bundles import bind_to_cart
 from shopops.pricing.engine import quote
 from shopops.pricing.explain import explanation_lines
-from shopops.pricing.floor_service import category_paths
 from shopops.pricing.models import Presale
 from shopops.pricing.payloads import as_bool, as_object, as_text, invalid, parse_time
 from shopops.pricing.service import PromotionExists, active_promotions
@@ -101,8 +100,7 @@ def presale_balance(uow: UnitOfWork, code: str, request: object, now: datetime
     customer = as_object(data.get("customer") or {}, "customer")
     coupons = tuple(customer.get("coupons") or ())
     sku = get_sku(uow, row.sku)
-    line = p.CartLine(row.sku, qty, row.price, category=sku["category"], store=store.code,
-                      category_path=category_paths(uow).get(sku["category"], ()))
+    line = p.CartLine(row.sku, qty, row.price, category=sku["category"], store=store.code)
     cart = p.Cart((line,), member_tier=customer.get("tier"), coupons=coupons,
                   is_new=bool(customer.get("is_new", False)))
     result = quote(cart, bind_to_cart(cart, active_promotions(uow, store, at)), at)

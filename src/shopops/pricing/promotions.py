@@ -17,7 +17,7 @@ Money is Decimal yuan with at most two decimals (分); floats are refused.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cached_property
@@ -451,3 +451,13 @@ class GiftWithPurchase(Promotion):
                 or self.gift_quantity < 1:
             raise InvalidPromotion("gift_quantity: must be an integer ≥ 1",
                                    field="gift_quantity")
+
+
+def with_sub_categories(promo: Promotion, paths: Mapping[str, tuple[str, ...]]) -> Promotion:
+    """The promotion with its category scope widened to every sub-category (``paths``: category
+    → itself and its parents), so a scope test on the line's own category is enough."""
+    if promo.categories is None:
+        return promo
+    wide = set(promo.categories) | {code for code, path in paths.items()
+                                    if any(c in promo.categories for c in path)}
+    return promo if wide == set(promo.categories) else replace(promo, categories=wide)

@@ -146,8 +146,9 @@ def _check(uow: UnitOfWork, payload: dict[str, Any], code: str) -> _Checked:
         spec["per_customer"] = limits.per_customer
     active = as_bool(payload.get("active", True), "active")
     at = max(starts, uow.now()) if starts else uow.now()
+    wide = p.with_sub_categories(promo, floor_service.category_paths(uow))
     found = [] if not active else floor_service.guard(
-        uow, promo, [store] if store else list_stores(uow),
+        uow, wide, [store] if store else list_stores(uow),
         lambda s: active_promotions(uow, s, at), at, payload.get("override_reason"))
     return _Checked(promo, store, spec, active, found)
 
@@ -336,8 +337,10 @@ def quote_cart(uow: UnitOfWork, request: object, now: datetime) -> dict[str, Any
         if code not in coupons:
             raise _cart_error(f"customer.coupons[{i}]",
                               f"{code!r} is not a coupon of store {store.code} or the platform")
-    promos = [load_promotion(r, store.code if r.store_id else None)
-              for r in rows if r.id not in capped_promotions(uow, rows, customer_ref)]
+    capped = capped_promotions(uow, rows, customer_ref)
+    paths = floor_service.category_paths(uow)
+    promos = [p.with_sub_categories(load_promotion(r, store.code if r.store_id else None), paths)
+              for r in rows if r.id not in capped]
     cart = p.Cart(tuple(lines), member_tier=tier, coupons=tuple(held), shipping_fee=shipping,
                   is_new=is_new)
     result = quote(cart, bind_to_cart(cart, promos), at)
@@ -363,7 +366,8 @@ def _active_rows(uow: UnitOfWork, store: StoreView, at: datetime,
 
 def active_promotions(uow: UnitOfWork, store: StoreView, at: datetime) -> list[p.Promotion]:
     """The engine objects of a store's and the platform's promotions active at ``at``."""
-    return [load_promotion(r, store.code if r.store_id else None)
+    paths = floor_service.category_paths(uow)
+    return [p.with_sub_categories(load_promotion(r, store.code if r.store_id else None), paths)
             for r in _active_rows(uow, store, at)]
 
 
