@@ -62,6 +62,13 @@ def test_fulfillment_board_page(shop: App, clock: MovingClock) -> None:
     after = client.get("/fulfillment")
     assert count(after.text, "not_shipped") == 0 and count(after.text, "overdue") == 1
 
+    cockpit = client.get("/cockpit")
+    assert cockpit.status_code == 200 and 'id="logistics-strip"' in cockpit.text
+    strip = cockpit.text.split('id="logistics-strip"')[1]
+    assert (count(strip, "overdue"), count(strip, "no_first_scan")) == (1, 1)
+    jd_only = client.get("/cockpit", params={"store": "jd"}).text.split('id="logistics-strip"')[1]
+    assert (count(jd_only, "to_ship"), count(jd_only, "no_first_scan")) == (1, 0)
+
     english = client.get("/fulfillment", params={"lang": "en"})
     assert "Fulfillment board" in english.text
 

@@ -25,6 +25,7 @@ from shopops.web.page import (
     error_status,
     render,
     signed_in,
+    templates,
     to_login,
     xlsx_response,
 )
@@ -112,7 +113,20 @@ async def handle(request: Request) -> Response:
                             status_code=303)
 
 
+def logistics_strip(request: Request) -> dict[str, int] | None:
+    """The board's counts for the cockpit's strip (the cockpit's store filter applies);
+    None when they cannot be had, so the cockpit never fails because of them."""
+    store = request.query_params.get("store") or None
+    try:
+        with core(request).reader() as uow:
+            return boards.fulfillment_board(uow, store=store).counts
+    except ShopOpsError:
+        return None
+
+
 def mount(api: FastAPI) -> None:
+    # the cockpit includes fulfillment/cockpit_strip.html, which calls this
+    templates.env.globals["logistics_strip"] = logistics_strip
     html: dict[str, Any] = {"include_in_schema": False}
     api.add_api_route("/fulfillment", board_page, methods=["GET"], **html)
     api.add_api_route("/fulfillment/export.xlsx", board_export, methods=["GET"], **html)
