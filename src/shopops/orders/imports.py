@@ -14,6 +14,7 @@ kept in the report (one per rejected order or unreadable row).
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
@@ -237,73 +238,80 @@ def _customers(uow: UnitOfWork, store_id: int, orders: list[ImportedOrder]) -> d
     return customers_for_buyers(uow, store_id, first_seen)
 
 
-def _order_row(writer: BulkWriter, order_id: int, store_id: int, zone: ZoneInfo,
-               order: ImportedOrder, customer_id: int | None) -> tuple[Any, ...]:
-    when, paid_at = writer.when, order.paid_at
-    return (
-        order_id, store_id, order.channel_order_no, customer_id, order.status,
-        cents(order.list_amount), cents(order.discount_amount), cents(order.goods_amount),
-        cents(order.shipping_fee), cents(order.paid_amount), cents(order.refund_amount),
-        when(order.created_at), when(paid_at),
-        writer.day(paid_at.astimezone(zone).date()) if paid_at is not None else None,
-        when(order.shipped_at), when(getattr(order, "delivered_at", None)),
-        when(order.completed_at), None, None,
-        *((when(getattr(order, "promised_at", None)),) if PROMISED else ()),
-    )
-
-
 def _insert_new(uow: UnitOfWork, writer: BulkWriter, store: StoreView,
                 orders: list[ImportedOrder], sku_ids: dict[str, int], digests: dict[str, str],
                 tally: Tally, batch_id: int, report: Progress) -> None:
     """New orders, their lines, one fact per step they have already taken and their
     fingerprints, in bulk (values converted once, no ORM objects)."""
     customers = _customers(uow, store.id, orders)
-    now = uow.now()
-    zone = ZoneInfo(store.timezone)
+    rows = _NewRows(writer, store, batch_id, uow.now())
     ids = writer.new_ids("orders", len(orders))
+    order_columns = ORDER_COLUMNS + (("promised_at",) if PROMISED else ())
     done = 0
-    for start in range(0, len(orders), INSERT_CHUNK):
-        chunk = orders[start:start + INSERT_CHUNK]
-        chunk_ids = ids[start:start + INSERT_CHUNK]
-        pairs = list(zip(chunk_ids, chunk, strict=True))
-        writer.insert("orders", ORDER_COLUMNS + (("promised_at",) if PROMISED else ()), [
-            _order_row(writer, order_id, store.id, zone, o, customers.get(_buyer_key(o) or ""))
-            for order_id, o in pairs])
-        writer.insert("order_lines", LINE_COLUMNS, [
-            (order_id, sku_ids[line.sku_code], line.quantity, cents(line.unit_price),
-             cents(max(line.unit_price * line.quantity - line.paid_amount, ZERO)),
-             cents(line.paid_amount), cents(line.refund_amount))
-            for order_id, order in pairs for line in order.lines])
-        writer.insert("facts", FACT_COLUMNS, [
-            fact for order_id, order in pairs
-            for fact in _new_order_facts(writer, store.id, order_id, order, batch_id, now)])
-        writer.insert("order_fingerprints", FINGERPRINT_COLUMNS, [
-            (order_id, digests[o.channel_order_no]) for order_id, o in pairs
-            if o.channel_order_no in digests])
-        done += len(chunk)
-        tally.new += len(chunk)
-        report("orders", done, len(orders))
+    with writer.big_cache():
+        for start in range(0, len(orders), INSERT_CHUNK):
+            chunk = orders[start:start + INSERT_CHUNK]
+            pairs = list(zip(ids[start:start + INSERT_CHUNK], chunk, strict=True))
+            order_rows: list[tuple[Any, ...]] = []
+            facts: list[tuple[Any, ...]] = []
+            for order_id, order in pairs:
+                order_rows.append(rows.order(order_id, order,
+                                             customers.get(_buyer_key(order) or ""), facts))
+            writer.insert("orders", order_columns, order_rows)
+            writer.insert("order_lines", LINE_COLUMNS, [
+                (order_id, sku_ids[line.sku_code], line.quantity, cents(line.unit_price),
+                 cents(max(line.unit_price * line.quantity - line.paid_amount, ZERO)),
+                 cents(line.paid_amount), cents(line.refund_amount))
+                for order_id, order in pairs for line in order.lines])
+            writer.insert("facts", FACT_COLUMNS, facts)
+            writer.insert("order_fingerprints", FINGERPRINT_COLUMNS, [
+                (order_id, digests[o.channel_order_no]) for order_id, o in pairs
+                if o.channel_order_no in digests])
+            done += len(chunk)
+            tally.new += len(chunk)
+            report("orders", done, len(orders))
 
 
-def _new_order_facts(writer: BulkWriter, store_id: int, order_id: int, order: ImportedOrder,
-                     batch_id: int, now: datetime) -> list[tuple[Any, ...]]:
-    """The facts ``uow.record`` would append for a new order (written in bulk, same transaction):
-    placed, paid (when paid) and the status the export shows beyond paid."""
-    def fact(kind: str, at: datetime | None, data: dict[str, Any]) -> tuple[Any, ...]:
-        data["import_id"] = batch_id
-        return (kind, "order", order_id, store_id, writer.when(at or now), writer.data(data))
+class _NewRows:
+    """The stored values of a new order and of the facts ``uow.record`` would append for it
+    (placed, paid when paid, and the status the export shows beyond paid): each time converted
+    once, the facts' JSON written directly (same text as ``json.dumps`` of the dict)."""
 
-    found = [fact("order.placed", order.created_at, {
-        "channel_order_no": order.channel_order_no, "list_amount": str(order.list_amount),
-        "goods_amount": str(order.goods_amount)})]
-    if order.paid_at is not None:
-        found.append(fact("order.paid", order.paid_at, {"paid_amount": str(order.paid_amount)}))
-    if order.status not in ("created", "paid"):
-        at = {"shipped": order.shipped_at, "completed": order.completed_at}.get(order.status)
-        found.append(fact(f"order.{order.status}", at, {
-            "from_status": "created", "to_status": order.status,
-            "platform_status": order.platform_status}))
-    return found
+    def __init__(self, writer: BulkWriter, store: StoreView, batch_id: int,
+                 now: datetime) -> None:
+        self.writer, self.store_id, self.batch_id = writer, store.id, batch_id
+        self.zone = ZoneInfo(store.timezone)
+        self.now = writer.when(now)
+
+    def order(self, order_id: int, order: ImportedOrder, customer_id: int | None,
+              facts: list[tuple[Any, ...]]) -> tuple[Any, ...]:
+        when, store_id, batch_id = self.writer.when, self.store_id, self.batch_id
+        created, paid, shipped = when(order.created_at), when(order.paid_at), \
+            when(order.shipped_at)
+        completed = when(order.completed_at)
+        facts.append(("order.placed", "order", order_id, store_id, created,
+                      f'{{"channel_order_no": {json.dumps(order.channel_order_no)}, '
+                      f'"list_amount": "{order.list_amount}", '
+                      f'"goods_amount": "{order.goods_amount}", "import_id": {batch_id}}}'))
+        if paid is not None:
+            facts.append(("order.paid", "order", order_id, store_id, paid,
+                          f'{{"paid_amount": "{order.paid_amount}", "import_id": {batch_id}}}'))
+        if order.status not in ("created", "paid"):
+            at = {"shipped": shipped, "completed": completed}.get(order.status)
+            facts.append((f"order.{order.status}", "order", order_id, store_id, at or self.now,
+                          f'{{"from_status": "created", "to_status": "{order.status}", '
+                          f'"platform_status": {json.dumps(order.platform_status)}, '
+                          f'"import_id": {batch_id}}}'))
+        paid_at = order.paid_at
+        return (
+            order_id, store_id, order.channel_order_no, customer_id, order.status,
+            cents(order.list_amount), cents(order.discount_amount), cents(order.goods_amount),
+            cents(order.shipping_fee), cents(order.paid_amount), cents(order.refund_amount),
+            created, paid,
+            self.writer.day(paid_at.astimezone(self.zone).date()) if paid_at else None,
+            shipped, when(getattr(order, "delivered_at", None)), completed, None, None,
+            *((when(getattr(order, "promised_at", None)),) if PROMISED else ()),
+        )
 
 
 def _finish(uow: UnitOfWork, batch: ImportBatch, tally: Tally, read: int) -> None:
