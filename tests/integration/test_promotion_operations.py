@@ -5,15 +5,20 @@ new-customer scope, campaigns on the calendar, the floor report and the profit s
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
+import openpyxl
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
+from typer.testing import CliRunner
 
+from shopops import cli
 from shopops.bootstrap import App
 from shopops.core.clock import FixedClock
 from shopops.core.errors import ShopOpsError
@@ -291,3 +296,38 @@ def test_api_routes_for_coupons_group_buy_and_calendar(core: App) -> None:
         calendar = client.get("/api/v1/pricing/calendar", params={"year": 2026},
                               headers=headers).json()
         assert [e["code"] for e in calendar["events"]][-2:] == ["double11", "double12"]
+
+
+def test_cli_check_floors_simulate_and_group_buy(core: App, tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cli, "get_app", lambda: core)
+    with core.uow() as uow:
+        create_promotion(uow, {"type": "timed_discount", "store": "tm-1", "code": "deep",
+                               "skus": ["A"], "rate": "0.45", "override_reason": "引流"})
+    runner = CliRunner()
+    result = runner.invoke(cli.app, ["promo", "check-floors", "--store", "tm-1",
+                                     "--format", "json"])
+    assert result.exit_code == 0, result.output
+    [row] = json.loads(result.output)
+    assert (row["promotion"], row["sku"], row["final_price"], row["floor"], row["status"]) == (
+        "deep", "A", "45.00", "50.00", "已放行")
+    xlsx = tmp_path / "floors.xlsx"
+    assert runner.invoke(cli.app, ["promo", "check-floors", "--format", "xlsx", "--output",
+                                   str(xlsx)]).exit_code == 0
+    sheet = openpyxl.load_workbook(xlsx).active
+    assert sheet is not None and sheet.cell(2, 4).value == "A"
+    sim = runner.invoke(cli.app, ["promo", "simulate", "deep", "--uplift", "1", "--format",
+                                  "json"])
+    assert sim.exit_code == 0, sim.output
+    assert json.loads(sim.output)["skus"][0]["sku"] == "A"
+    deal = tmp_path / "deal.json"
+    deal.write_text(json.dumps({"store": "tm-1", "sku": "B", "code": "gbB",
+                                "tiers": [{"size": 2, "price": "119"}]}), encoding="utf-8")
+    assert runner.invoke(cli.app, ["promo", "group-buy", "create", str(deal)]).exit_code == 0
+    opened = runner.invoke(cli.app, ["promo", "group-buy", "open", "gbB", "lead", "2"])
+    group = json.loads(opened.output)["id"]
+    joined = runner.invoke(cli.app, ["promo", "group-buy", "join", str(group), "m1"])
+    assert json.loads(joined.output)["status"] == "succeeded"
+    refused = runner.invoke(cli.app, ["promo", "group-buy", "create", str(deal)])
+    assert isinstance(refused.exception, ShopOpsError)
+    assert refused.exception.code == "pricing.promotion_exists"
