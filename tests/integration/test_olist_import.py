@@ -14,8 +14,10 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import func, insert, select
 
+from shopops.accounts.service import create_user
 from shopops.bootstrap import App
 from shopops.catalog.models import Sku
 from shopops.orders.delivery import late_delivery
@@ -23,6 +25,7 @@ from shopops.orders.importers import ColumnMapping
 from shopops.orders.imports import import_orders, import_report
 from shopops.orders.models import Order
 from shopops.stores.service import add_store
+from shopops.web.app import create_app
 from tests import factories
 from tests.conftest import SHARED_DATA, require
 
@@ -119,6 +122,13 @@ def test_olist_orders_give_the_raw_files_late_delivery_share(
     assert (result.delivered, result.late) == (delivered, late) == (14_552, 957)
     assert result.share == (Decimal(late) / Decimal(delivered)).quantize(Decimal("0.0001"))
     assert result.as_json()["late_share"] == "0.0658"
+
+    with app.uow() as uow:
+        create_user(uow, "ops", "correct horse battery")
+    with TestClient(create_app(app)) as client:
+        client.post("/login", data={"username": "ops", "password": "correct horse battery"})
+        body = client.get("/api/v1/orders/late-delivery", params={"store": "olist"}).json()
+        assert body == {"delivered": 14_552, "late": 957, "late_share": "0.0658"}
 
     with app.uow() as uow:  # the same file again changes nothing
         again = import_orders(uow, [("olist_orders_flat.csv", flat_export(olist))], "olist",

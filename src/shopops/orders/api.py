@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from shopops.orders.browse import OrderQuery, search_orders
+from shopops.orders.delivery import late_delivery
 from shopops.orders.import_history import list_imports, report_sheets
 from shopops.orders.importers import ColumnMapping, ImportFileError
 from shopops.orders.imports import import_orders, import_report
@@ -91,6 +92,20 @@ def get_orders(
                        store=store or None, platform=platform or None, status=status or None,
                        q=q or None)
     return search_orders(uow, query, page.page, page.page_size)
+
+
+class LateDeliveryOut(BaseModel):
+    delivered: int = Field(description="orders delivered with a known promised date")
+    late: int = Field(description="of those, delivered on a later day than promised")
+    late_share: str | None = Field(description="late ÷ delivered, 4 decimals (None: none)")
+
+
+# declared before /orders/{order_id}, which would otherwise take the path
+@router.get("/orders/late-delivery", response_model=LateDeliveryOut)
+def get_late_delivery(uow: ReaderDep, store: Annotated[
+        str | None, Query(description="店铺代码 store code")] = None) -> dict[str, Any]:
+    """延迟送达占比: delivered orders that arrived after the promised day (店铺时区)."""
+    return late_delivery(uow, store or None).as_json()
 
 
 @router.get("/orders/{order_id}", response_model=OrderDetail)
