@@ -161,8 +161,8 @@ def test_each_contract_shape_through_the_service(app: App) -> None:
     ({**FULL_REDUCTION, "starts_at": "11/11"}, 422, "request.invalid_date", "starts_at"),
     ({**FULL_REDUCTION, "ends_at": "2026-10-01T00:00:00+08:00"}, 422,
      "pricing.invalid_promotion", "ends_at"),
-    ({"type": "flash_sale", "store": "tm-1", "sku": "A", "price": "59", "units": 50,
-      "per_customer": 1}, 422, "pricing.unsupported_type", "type"),
+    ({"type": "flash_sale", "store": "tm-1", "sku": "A", "price": "59", "units": 0,
+      "per_customer": 1}, 422, "flash_sale.invalid", "units"),
     ({"type": "bogus"}, 422, "pricing.unsupported_type", "type"),
 ])
 def test_invalid_payloads_are_422_naming_the_field_and_store_nothing(

@@ -59,6 +59,7 @@ from shopops.cli import (  # noqa: E402
     replenish,
     stock,
 )
+from shopops.cli import flash as flash_cli  # noqa: E402,F401  (adds promo flash-* commands)
 from shopops.cli import fulfillment as fulfillment_cli  # noqa: E402
 
 app.add_typer(admin.db_app, name="db")

@@ -13,6 +13,7 @@ from shopops.marketing import models as marketing_models
 from shopops.orders import allocation_models
 from shopops.orders import import_models
 from shopops.orders import models as orders_models
+from shopops.pricing import flash_models
 from shopops.pricing import models as pricing_models
 from shopops.service import models as service_models
 from shopops.stores import models as stores_models
@@ -25,9 +26,10 @@ __all__ = [
     "catalog_models",
     "customers_models",
     "facts",
+    "flash_models",
+    "forecast_models",
     "import_models",
     "fulfillment_models",
-    "forecast_models",
     "inventory_models",
     "marketing_models",
     "orders_models",

@@ -8,7 +8,7 @@ back as decimal strings (``spec``), in the same shape as the payload: a listed p
 like the JSON that created it.
 
 Times without an offset are read in the store's time zone (Asia/Shanghai for platform-level ones).
-``flash_sale`` is refused (``pricing.unsupported_type``) until its stock pool exists.
+``flash_sale`` is created by :mod:`shopops.pricing.flash_service` (its own stock pool).
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from shopops.pricing import promotions as p
 from shopops.pricing.bundles import bind_to_cart
 from shopops.pricing.engine import quote
 from shopops.pricing.explain import Quote, explanation_lines
+from shopops.pricing.flash_service import create_flash_sale
 from shopops.pricing.limits import parse_limits
 from shopops.pricing.models import Promotion
 from shopops.pricing.payloads import (
@@ -158,6 +159,11 @@ def create_promotion(uow: UnitOfWork, payload: Mapping[str, Any], *,
     """创建促销: validate with the engine's rules, refuse selling below a price floor unless
     ``override_reason`` is given (recorded with ``actor``), store, record ``promotion.created``."""
     payload = as_object(payload, "body")
+    if payload.get("type") == "flash_sale":  # its own stock pool (pricing/flash_service.py)
+        sale = create_flash_sale(uow, payload)
+        return PromotionView(sale.id, sale.code, "flash_sale", sale.store, "item_level",
+                             sale.name, sale.spec(), sale.starts_at, sale.ends_at, True,
+                             sale.created_at)
     code = _check_code(uow, payload.get("code"))
     checked = _check(uow, payload, code)
     promo, store = checked.promo, checked.store

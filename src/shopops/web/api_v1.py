@@ -12,6 +12,7 @@ from shopops.inventory.api import router as inventory_router
 from shopops.inventory.purchasing_api import router as purchasing_router
 from shopops.orders.api import router as orders_router
 from shopops.pricing.api import router as pricing_router
+from shopops.pricing.flash_api import router as flash_sale_router
 from shopops.service.api import router as returns_router
 from shopops.stores.api import router as stores_router
 from shopops.web.deps import PROBLEM_RESPONSES, current_api_user
@@ -23,6 +24,7 @@ for domain_router in (analytics_router, stores_router, catalog_router, orders_ro
 router.include_router(inventory_router)
 router.include_router(purchasing_router)
 router.include_router(pricing_router)
+router.include_router(flash_sale_router)
 router.include_router(fulfillment_router)
 router.include_router(returns_router)
 

@@ -1,0 +1,68 @@
+"""Flash sale API (秒杀): buy → an unpaid order hold, pay a hold, the pool's status. Created
+through ``POST /api/v1/promotions`` with ``{"type": "flash_sale", …}``. Thin: the service
+decides (409 ``flash_sale.sold_out`` / ``flash_sale.limit_reached`` / ``flash_sale.not_running``
+/ ``flash_sale.hold_expired``)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body
+
+from shopops.bootstrap import App
+from shopops.pricing import flash_service
+from shopops.pricing.flash_redis import RedisGate, redis_url
+from shopops.web.deps import CoreDep, ReaderDep
+
+router = APIRouter(tags=["flash sale 秒杀"])
+_GATES: dict[tuple[int, str], RedisGate] = {}
+
+BUY_EXAMPLE: dict[str, Any] = {"default": {"summary": "抢购 1 件", "value": {
+    "customer": "tb_buyer_001", "qty": 1}}}
+
+
+def gate(core: App) -> RedisGate | None:
+    """The Redis gate when SHOPOPS_REDIS_URL is set (one per app and URL)."""
+    url = redis_url()
+    if url is None:
+        return None
+    key = (id(core), url)
+    if key not in _GATES:
+        def load(sale_id: int) -> tuple[int, dict[str, int]]:
+            with core.reader() as uow:
+                return (flash_service.pool_of(uow, sale_id)[0],
+                        flash_service.buyer_counts(uow, sale_id))
+        _GATES[key] = RedisGate(url, load)
+    return _GATES[key]
+
+
+@router.post("/flash-sales/{sale_id}/orders", status_code=201)
+def post_buy(sale_id: int, body: Annotated[dict[str, Any], Body(openapi_examples=BUY_EXAMPLE)],
+             core: CoreDep) -> dict[str, Any]:
+    """抢购 buy: `customer` (the buyer's id) and `qty` (default 1) → an unpaid order hold
+    (`hold`, `hold_until`); 409 `flash_sale.sold_out` or `flash_sale.limit_reached`."""
+    with core.uow() as uow:
+        hold = flash_service.buy(uow, sale_id, body.get("customer"), body.get("qty", 1),
+                                 gate=gate(core))
+    return hold.as_json()
+
+
+@router.post("/flash-sales/{sale_id}/orders/{hold_id}/pay")
+def post_pay(sale_id: int, hold_id: int, core: CoreDep) -> dict[str, Any]:
+    """付款 pay a hold before `hold_until`: its units count as sold; 409
+    `flash_sale.hold_expired` once it lapsed."""
+    with core.uow() as uow:
+        return flash_service.pay(uow, sale_id, hold_id).as_json()
+
+
+@router.get("/flash-sales/{sale_id}")
+def get_status(sale_id: int, uow: ReaderDep) -> dict[str, Any]:
+    """秒杀状态: the sale and its pool (`status`: units, sold, held, remaining)."""
+    return flash_service.status(uow, sale_id).as_json()
+
+
+@router.get("/flash-sales")
+def get_sales(uow: ReaderDep) -> dict[str, Any]:
+    """秒杀列表 every flash sale with its pool, oldest first."""
+    items = flash_service.list_flash_sales(uow)
+    return {"items": [s.as_json() for s in items], "total": len(items)}

@@ -1,0 +1,297 @@
+"""Flash sale (秒杀) use cases: create a sale with its pool, buy (→ an unpaid order hold), pay,
+release lapsed holds (the sweep job), status. One transaction each.
+
+Never oversell: a buy changes the buyer's count (``bought + qty <= per_customer``) and the pool
+(``remaining >= qty``) with conditional UPDATEs in the same transaction as the hold row; either
+UPDATE touching no row rolls the whole buy back (409 ``flash_sale.limit_reached`` /
+``flash_sale.sold_out``). Row locks are always taken buyer row → pool row (buy, sweep) or hold →
+pool (pay), so concurrent use cases cannot deadlock. With a Redis gate
+(:mod:`shopops.pricing.flash_redis`) the same checks run first in one Lua script, so most buyers
+of a sold-out sale never reach the database; the database stays the ledger.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any, Protocol
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from shopops.catalog.service import sku_codes, sku_id
+from shopops.core.errors import Conflict
+from shopops.core.uow import UnitOfWork
+from shopops.pricing import flash_sale as rules
+from shopops.pricing.flash_models import FlashSale, FlashSaleBuyer, FlashSaleHold
+from shopops.stores.service import get_store, list_stores
+
+
+class FlashSaleExists(Conflict):
+    code = "flash_sale.exists"
+
+
+class Gate(Protocol):
+    """The optional fast pre-check (Redis): ``take`` answers ok / sold_out / limit_reached."""
+
+    def take(self, sale_id: int, customer: str, qty: int, limit: int) -> str: ...
+
+    def give_back(self, sale_id: int, customer: str, qty: int) -> None: ...
+
+
+@dataclass(frozen=True)
+class HoldView:
+    id: int
+    flash_sale: int
+    customer: str
+    qty: int
+    amount: Decimal
+    status: str
+    hold_until: datetime
+
+    def as_json(self) -> dict[str, Any]:
+        return {"hold": self.id, "flash_sale": self.flash_sale, "customer": self.customer,
+                "qty": self.qty, "amount": str(self.amount), "status": self.status,
+                "hold_until": self.hold_until.astimezone(UTC).isoformat()}
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.astimezone(UTC).isoformat() if value else None
+
+
+@dataclass(frozen=True)
+class FlashSaleView:
+    """A sale in the promotion payload's shape, with its pool."""
+
+    id: int
+    code: str
+    name: str
+    store: str
+    sku: str
+    price: Decimal
+    units: int
+    per_customer: int
+    hold_minutes: int
+    starts_at: datetime | None
+    ends_at: datetime | None
+    created_at: datetime
+    remaining: int
+    held: int
+    sold: int
+
+    def spec(self) -> dict[str, Any]:
+        """The kind-specific fields (as in the payload) and the pool status."""
+        return {"sku": self.sku, "price": str(self.price), "units": self.units,
+                "per_customer": self.per_customer, "hold_minutes": self.hold_minutes,
+                "status": rules.status_json(self.units, self.remaining, self.held, self.sold)}
+
+    def as_json(self) -> dict[str, Any]:
+        return {"id": self.id, "code": self.code, "type": "flash_sale", "store": self.store,
+                "level": "item_level", "name": self.name, **self.spec(),
+                "starts_at": _iso(self.starts_at), "ends_at": _iso(self.ends_at),
+                "created_at": _iso(self.created_at)}
+
+
+def _view(sale: FlashSale, store: str, sku: str) -> FlashSaleView:
+    return FlashSaleView(sale.id, sale.code, sale.name, store, sku, sale.price, sale.units,
+                         sale.per_customer, sale.hold_minutes, sale.starts_at, sale.ends_at,
+                         sale.created_at, sale.remaining, sale.held, sale.sold)
+
+
+def create_flash_sale(uow: UnitOfWork, payload: Mapping[str, Any]) -> FlashSaleView:
+    """创建秒杀: the ``flash_sale`` promotion; its ``units`` become the sale's own pool."""
+    store = get_store(uow, rules.text(payload.get("store"), "store"))
+    terms = rules.parse_terms(payload, store.timezone)
+    sku = sku_id(uow, terms.sku)
+    code = terms.code or f"flash-{uow.now():%Y%m%d%H%M%S%f}"
+    if uow.session.scalar(select(FlashSale.id).where(FlashSale.code == code)):
+        raise FlashSaleExists(f"code: flash sale {code!r} already exists", field="code")
+    sale = FlashSale(code=code, name=terms.name or f"秒杀 {terms.sku} ¥{terms.price}",
+                     store_id=store.id, sku_id=sku, price=terms.price, units=terms.units,
+                     remaining=terms.units, held=0, sold=0, per_customer=terms.per_customer,
+                     hold_minutes=terms.hold_minutes, starts_at=terms.starts_at,
+                     ends_at=terms.ends_at, created_at=uow.now())
+    uow.session.add(sale)
+    uow.session.flush()
+    uow.record("flash_sale.created", entity="flash_sale", entity_id=sale.id, store_id=store.id,
+               code=code, sku=terms.sku, units=terms.units, price=str(terms.price))
+    return _view(sale, store.code, terms.sku)
+
+
+def _sale(uow: UnitOfWork, sale_id: int) -> FlashSale:
+    sale = uow.session.get(FlashSale, sale_id)
+    if sale is None:
+        raise rules.FlashSaleNotFound(f"flash sale {sale_id} does not exist", field="id")
+    return sale
+
+
+def _ensure_buyer(uow: UnitOfWork, sale_id: int, customer: str) -> None:
+    """The buyer's row, created once (a concurrent creator wins, the other does nothing)."""
+    dialect = uow.session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    uow.session.execute(insert(FlashSaleBuyer).values(
+        flash_sale_id=sale_id, customer=customer, bought=0).on_conflict_do_nothing(
+        index_elements=["flash_sale_id", "customer"]))
+
+
+def buy(uow: UnitOfWork, sale_id: int, customer: object, qty: object = 1,
+        gate: Gate | None = None) -> HoldView:
+    """抢购: an unpaid order hold of ``qty`` units for ``customer``, or 409 sold_out /
+    limit_reached / not_running. The gate, if any, answers first; the database decides."""
+    now = uow.now()
+    sale = _sale(uow, sale_id)
+    who, count = rules.check_buy(customer, qty, sale.per_customer, now, sale.starts_at,
+                                 sale.ends_at)
+    if sale.remaining < count:  # a read without a lock: only ever a quicker "no"
+        raise rules.SoldOut("sold out (已抢光)", field="qty")
+    if gate is not None:
+        verdict = gate.take(sale_id, who, count, sale.per_customer)
+        if verdict != "ok":
+            raise (rules.SoldOut("sold out (已抢光)", field="qty") if verdict == "sold_out"
+                   else rules.LimitReached(f"at most {sale.per_customer} per customer (每人限购)",
+                                           field="customer"))
+    try:
+        return _hold(uow, sale, who, count, now)
+    except Exception:
+        if gate is not None:
+            gate.give_back(sale_id, who, count)
+        raise
+
+
+def _hold(uow: UnitOfWork, sale: FlashSale, who: str, count: int, now: datetime) -> HoldView:
+    session = uow.session
+    _ensure_buyer(uow, sale.id, who)
+    counted = session.execute(
+        update(FlashSaleBuyer)
+        .where(FlashSaleBuyer.flash_sale_id == sale.id, FlashSaleBuyer.customer == who,
+               FlashSaleBuyer.bought + count <= sale.per_customer)
+        .values(bought=FlashSaleBuyer.bought + count)
+        .execution_options(synchronize_session=False))
+    if counted.rowcount != 1:  # type: ignore[attr-defined]
+        raise rules.LimitReached(f"customer: at most {sale.per_customer} per customer (每人限购)",
+                                 field="customer")
+    until = rules.hold_until(now, sale.hold_minutes)
+    hold = FlashSaleHold(flash_sale_id=sale.id, customer=who, qty=count,
+                         amount=sale.price * count, status="held", created_at=now,
+                         hold_until=until)
+    session.add(hold)
+    session.flush()
+    uow.record("flash_sale.held", entity="flash_sale_hold", entity_id=hold.id,
+               store_id=sale.store_id, flash_sale=sale.id, customer=who, qty=count)
+    # the hot row last, so its lock is held only for this statement and the commit
+    taken = session.execute(
+        update(FlashSale).where(FlashSale.id == sale.id, FlashSale.remaining >= count)
+        .values(remaining=FlashSale.remaining - count, held=FlashSale.held + count)
+        .execution_options(synchronize_session=False))
+    if taken.rowcount != 1:  # type: ignore[attr-defined]
+        raise rules.SoldOut("sold out (已抢光)", field="qty")
+    return HoldView(hold.id, sale.id, who, count, hold.amount, "held", until)
+
+
+def pay(uow: UnitOfWork, sale_id: int, hold_id: int) -> HoldView:
+    """付款: the hold becomes sold units; paying twice is the same answer; a lapsed or released
+    hold is 409 ``flash_sale.hold_expired``."""
+    now = uow.now()
+    paid = uow.session.execute(
+        update(FlashSaleHold)
+        .where(FlashSaleHold.id == hold_id, FlashSaleHold.flash_sale_id == sale_id,
+               FlashSaleHold.status == "held", FlashSaleHold.hold_until > now)
+        .values(status="paid", paid_at=now).execution_options(synchronize_session=False))
+    hold = uow.session.get(FlashSaleHold, hold_id)
+    if hold is None or hold.flash_sale_id != sale_id:
+        raise rules.HoldNotFound(f"hold {hold_id} of flash sale {sale_id} does not exist",
+                                 field="hold")
+    uow.session.refresh(hold)
+    if paid.rowcount != 1:  # type: ignore[attr-defined]
+        if hold.status == "paid":
+            return _hold_view(hold)
+        raise rules.HoldExpired("hold: not paid in time, released (超时未付款已取消)",
+                                field="hold")
+    uow.session.execute(
+        update(FlashSale).where(FlashSale.id == sale_id)
+        .values(held=FlashSale.held - hold.qty, sold=FlashSale.sold + hold.qty)
+        .execution_options(synchronize_session=False))
+    uow.record("flash_sale.paid", entity="flash_sale_hold", entity_id=hold.id,
+               flash_sale=sale_id, customer=hold.customer, qty=hold.qty,
+               amount=str(hold.amount))
+    return _hold_view(hold)
+
+
+def _hold_view(hold: FlashSaleHold) -> HoldView:
+    return HoldView(hold.id, hold.flash_sale_id, hold.customer, hold.qty, hold.amount,
+                    hold.status, hold.hold_until)
+
+
+def sweep(uow: UnitOfWork, limit: int = 10_000) -> list[HoldView]:
+    """释放超时订单 (job, also ``shopops promo flash-sweep``): every hold unpaid at its
+    ``hold_until`` is released, its units go back to the pool and the buyer's allowance.
+    Idempotent: a hold is released once (conditional on ``status = 'held'``)."""
+    now = uow.now()
+    due = uow.session.scalars(
+        select(FlashSaleHold).where(FlashSaleHold.status == "held",
+                                    FlashSaleHold.hold_until <= now)
+        .order_by(FlashSaleHold.id).limit(limit)).all()
+    released = []
+    for hold in due:
+        done = uow.session.execute(
+            update(FlashSaleHold).where(FlashSaleHold.id == hold.id,
+                                        FlashSaleHold.status == "held")
+            .values(status="released", released_at=now)
+            .execution_options(synchronize_session=False))
+        if done.rowcount == 1:  # type: ignore[attr-defined]
+            released.append(hold)
+    per_buyer: dict[tuple[int, str], int] = defaultdict(int)
+    per_sale: dict[int, int] = defaultdict(int)
+    for hold in released:
+        per_buyer[(hold.flash_sale_id, hold.customer)] += hold.qty
+        per_sale[hold.flash_sale_id] += hold.qty
+    for (sale_id, customer), qty in sorted(per_buyer.items()):
+        uow.session.execute(
+            update(FlashSaleBuyer).where(FlashSaleBuyer.flash_sale_id == sale_id,
+                                         FlashSaleBuyer.customer == customer)
+            .values(bought=FlashSaleBuyer.bought - qty))
+    for sale_id, qty in sorted(per_sale.items()):
+        uow.session.execute(
+            update(FlashSale).where(FlashSale.id == sale_id)
+            .values(remaining=FlashSale.remaining + qty, held=FlashSale.held - qty))
+    for hold in released:
+        uow.record("flash_sale.released", entity="flash_sale_hold", entity_id=hold.id,
+                   flash_sale=hold.flash_sale_id, customer=hold.customer, qty=hold.qty)
+    return [HoldView(h.id, h.flash_sale_id, h.customer, h.qty, h.amount, "released",
+                     h.hold_until) for h in released]
+
+
+def status(uow: UnitOfWork, sale_id: int) -> FlashSaleView:
+    """秒杀状态: the sale with units, sold, held, remaining."""
+    sale = _sale(uow, sale_id)
+    uow.session.refresh(sale)
+    return _with_codes(uow, [sale])[0]
+
+
+def list_flash_sales(uow: UnitOfWork) -> list[FlashSaleView]:
+    return _with_codes(uow, list(uow.session.scalars(select(FlashSale).order_by(FlashSale.id))))
+
+
+def _with_codes(uow: UnitOfWork, sales: list[FlashSale]) -> list[FlashSaleView]:
+    stores = {s.id: s.code for s in list_stores(uow)}
+    skus = sku_codes(uow, {s.sku_id for s in sales})
+    return [_view(s, stores[s.store_id], skus[s.sku_id][0]) for s in sales]
+
+
+def buyer_counts(uow: UnitOfWork, sale_id: int) -> dict[str, int]:
+    """customer → units held or bought (the Redis reconciliation reads these)."""
+    rows = uow.session.execute(select(FlashSaleBuyer.customer, FlashSaleBuyer.bought)
+                               .where(FlashSaleBuyer.flash_sale_id == sale_id))
+    return {customer: int(bought) for customer, bought in rows}
+
+
+def pool_of(uow: UnitOfWork, sale_id: int) -> tuple[int, int]:
+    """(remaining, per_customer) of a sale, read fresh."""
+    sale = _sale(uow, sale_id)
+    uow.session.refresh(sale)
+    return sale.remaining, sale.per_customer
+
