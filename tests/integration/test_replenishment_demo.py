@@ -40,7 +40,7 @@ USER, PASSWORD = "ops", "correct horse battery"
 def demo(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
          ) -> Iterator[tuple[App, DemoSummary]]:
     with private_app(request.param, tmp_path_factory.mktemp("replenish")) as app:
-        summary = build_demo_shop(app, seed=5, orders=6000, end_date=END, days=400)
+        summary = build_demo_shop(app, seed=5, orders=6000, end_date=END, days=450)
         app.clock = FixedClock(datetime(2026, 11, 20, 12, 0, tzinfo=UTC))  # 20:00 on END
         with app.uow() as uow:
             create_user(uow, USER, PASSWORD)
@@ -82,6 +82,24 @@ def test_demo_purchase_history_matches_the_ledger(demo: tuple[App, DemoSummary])
     best = summary.planted["about_to_run_out_sku"]
     late = [o for o in overdue if o["lines"][0]["sku"] == best and o["expected_on"] < str(END)]
     assert late and late[0]["note"]
+    with app.reader() as uow:  # its suggestion says so, and names the backup supplier
+        plan = replenishment_plan(uow, demand="recent")
+    flagged = next(ln.suggestion for ln in plan.lines if ln.suggestion.sku == best
+                   and ln.suggestion.warehouse == late[0]["lines"][0]["warehouse"])
+    assert flagged.overdue_incoming == late[0]["remaining"] and "逾期未到" in flagged.explanation
+
+
+def test_a_coming_promotion_adds_a_build_up(demo: tuple[App, DemoSummary]) -> None:
+    app, _ = demo
+    with app.reader() as uow:  # 双11 falls within lead time + review of 2026-10-30
+        before = replenishment_plan(uow, as_of=date(2026, 10, 30), demand="recent")
+        ordinary = replenishment_plan(uow, as_of=date(2026, 9, 1), demand="recent")
+    built = [ln.suggestion for ln in before.lines if ln.suggestion.promo_build_up]
+    assert built and {s.promo_name for s in built} == {"双11 全球狂欢节"}
+    assert all("双11 全球狂欢节 备货" in s.explanation for s in built if s.suggested_qty)
+    assert not any(ln.suggestion.promo_build_up for ln in ordinary.lines)
+    for s in built:
+        adds_up(s)
 
 
 def test_replenish_json_contract(demo: tuple[App, DemoSummary],

@@ -105,6 +105,17 @@ def test_promotion_within_lead_time_and_review_adds_a_build_up() -> None:
     assert "双11 备货 250 件" in longer.explanation
 
 
+def test_overdue_incoming_is_flagged_with_the_backup_supplier() -> None:
+    s = suggest(item(incoming=20, overdue_incoming=20, backup_supplier="SUP-B"), TODAY)
+    assert s.overdue_incoming == 20 and s.suggested_qty == 96
+    assert "20 件已逾期未到" in s.explanation and "SUP-B" in s.explanation
+    assert s.cover_days_after == 20.6  # (110 + 96) / 10 a day
+    quiet = suggest(item(daily_mean=0, daily_sigma=0, on_hand=0, incoming=0, reserved=0),
+                    TODAY)
+    assert quiet.suggested_qty == 0 and "无预期需求" in quiet.explanation
+    assert quiet.cover_days_after is None
+
+
 def test_promo_build_up_counts_only_days_ahead() -> None:
     uplift = {TODAY + timedelta(days=i): 10.4 for i in range(-3, 10)}
     assert promo_build_up(uplift, TODAY, 5) == 52  # days 1..5

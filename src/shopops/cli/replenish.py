@@ -87,7 +87,8 @@ def replenish_cmd(
                  i["on_hand"], i["incoming"], i["reserved"], i["position"],
                  i["net_requirement"], i["moq"], i["case_pack"], i["rounding"], i["daily_mean"],
                  i["daily_sigma"], i["lead_time_days"], i["service_level"], i["unit_price"],
-                 i["amount"], i["explanation"]] for i in items]
+                 i["amount"], i["overdue_incoming"], i["cover_days_after"], i["explanation"]]
+                for i in items]
     if fmt == "xlsx":
         _xlsx(output or Path("replenishment.xlsx"), {"补货建议": (HEADERS, rows)})
     else:

@@ -439,3 +439,15 @@ def incoming_quantities(uow: UnitOfWork) -> dict[tuple[int, int], int]:
              .join(PO, PO.c.id == c.purchase_order_id).where(PO.c.status.in_(OPEN_STATUSES))
              .group_by(c.sku_id, c.warehouse_id))
     return {(int(s), int(w)): int(n) for s, w, n in uow.session.execute(query) if n}
+
+
+def overdue_quantities(uow: UnitOfWork, today: date) -> dict[tuple[int, int], int]:
+    """(sku_id, warehouse_id) → units of sent orders still to come whose expected day is past
+    (逾期未到: chase the supplier or turn to a backup)."""
+    c = LINES.c
+    query = (select(c.sku_id, c.warehouse_id,
+                    func.sum(c.quantity - c.received_qty - c.defective_qty))
+             .join(PO, PO.c.id == c.purchase_order_id)
+             .where(PO.c.status.in_(("sent", "partially_received")), PO.c.expected_on < today)
+             .group_by(c.sku_id, c.warehouse_id))
+    return {(int(s), int(w)): int(n) for s, w, n in uow.session.execute(query) if n}

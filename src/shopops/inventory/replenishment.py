@@ -68,6 +68,8 @@ class ReorderInput:
     case_pack: int = 1  # 箱规
     promo_uplift: Mapping[date, float] = field(default_factory=dict)  # extra units per day
     promo_name: str | None = None  # the calendar promotion those days belong to
+    overdue_incoming: int = 0  # part of `incoming` already past its expected day
+    backup_supplier: str | None = None  # who else sells it (备选供应商)
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,9 @@ class Suggestion:
     service_level: float
     z: float
     promo_name: str | None
+    overdue_incoming: int
+    backup_supplier: str | None
+    cover_days_after: float | None  # days the position + the order last at d
     explanation: str
 
     def as_json(self) -> dict[str, Any]:
@@ -160,7 +165,9 @@ def suggest(item: ReorderInput, today: date) -> Suggestion:
         rounding=rounding, daily_mean=round(d, 3), daily_sigma=round(item.daily_sigma, 3),
         lead_time_days=lt, lead_time_sigma=item.lead_time_sigma, review_days=item.review_days,
         service_level=item.service_level, z=round(z, 3), promo_name=item.promo_name,
-        explanation="")
+        overdue_incoming=min(max(item.overdue_incoming, 0), item.incoming),
+        backup_supplier=item.backup_supplier,
+        cover_days_after=round((position + qty) / d, 1) if d > 0 else None, explanation="")
     return _explained(suggestion)
 
 
@@ -173,14 +180,23 @@ def _explained(s: Suggestion) -> Suggestion:
              f"= {s.position} 件")
     promo = (f"，含 {s.promo_name or '大促'} 备货 {s.promo_build_up} 件"
              if s.promo_build_up else "")
-    if s.suggested_qty == 0:
-        text = f"{lead}{stock}，高于补货线 {s.reorder_point + s.promo_build_up} 件，暂不补货。"
+    line = s.reorder_point + s.promo_build_up
+    line_text = (f"补货线 {line} 件（再订货点 {s.reorder_point} + 大促备货 {s.promo_build_up}）"
+                 if s.promo_build_up else f"补货线 {line} 件")
+    if s.suggested_qty == 0 and s.position > line:
+        text = f"{lead}{stock}，高于{line_text}，暂不补货。"
+    elif s.suggested_qty == 0:
+        text = f"{lead}{stock}，无预期需求，暂不补货。"
     else:
         terms = (f"按起订量 {s.moq}、箱规 {s.case_pack} 取整 +{s.rounding} 件"
                  if s.rounding else f"已满足起订量 {s.moq} 与箱规 {s.case_pack}")
         text = (f"{lead}{stock}，不高于补货线；补到 {s.order_up_to} 件（再订货点 "
                 f"{s.reorder_point} + {s.review_days} 天复盘期需求 {s.review_demand}{promo}），"
-                f"净需求 {s.net_requirement} 件，{terms}，建议采购 {s.suggested_qty} 件。")
+                f"净需求 {s.net_requirement} 件，{terms}，建议采购 {s.suggested_qty} 件"
+                + (f"，到货后约可售 {s.cover_days_after:g} 天。" if s.cover_days_after else "。"))
+    if s.overdue_incoming:
+        text += (f"注意：在途中 {s.overdue_incoming} 件已逾期未到，建议催单"
+                 + (f"或转备选供应商 {s.backup_supplier}。" if s.backup_supplier else "。"))
     return replace(s, explanation=text)
 
 

@@ -45,6 +45,7 @@ from shopops.stores.service import get_store
 MOVES = cast(Table, StockMove.__table__)
 WH = cast(Table, Warehouse.__table__)
 FORECAST_HORIZON = 28  # forecast_service.DEFAULT_HORIZON (`shopops forecast run`)
+MIN_BASELINE_DAYS = 7
 BASELINE_DAYS = 28  # ordinary days before a promotion that its lift is measured against
 
 SETTING_DEFAULTS: dict[str, Any] = {
@@ -56,7 +57,8 @@ SETTING_DEFAULTS: dict[str, Any] = {
 }
 HEADERS = ["SKU", "名称", "仓库", "ABC", "供应商", "建议采购", "提前期需求", "安全库存", "再订货点",
            "复盘期需求", "大促备货", "补到", "在库", "在途", "占用", "库存头寸", "净需求", "起订量",
-           "箱规", "取整", "日均需求", "需求标准差", "交期(天)", "服务水平", "单价", "金额", "说明"]
+           "箱规", "取整", "日均需求", "需求标准差", "交期(天)", "服务水平", "单价", "金额",
+           "逾期在途", "到货后可售天数", "说明"]
 
 
 class Outlook(Protocol):
@@ -114,7 +116,8 @@ class Line:
                 s.forecast_lead_time, s.safety_stock, s.reorder_point, s.review_demand,
                 s.promo_build_up, s.order_up_to, s.on_hand, s.incoming, s.reserved, s.position,
                 s.net_requirement, s.moq, s.case_pack, s.rounding, s.daily_mean, s.daily_sigma,
-                s.lead_time_days, s.service_level, self.unit_price, self.amount, s.explanation]
+                s.lead_time_days, s.service_level, self.unit_price, self.amount,
+                s.overdue_incoming, s.cover_days_after, s.explanation]
 
 
 @dataclass(frozen=True)
@@ -172,13 +175,17 @@ def _phase_lift(uow: UnitOfWork, code: str, phase: str, year: int,
     for days in _daily_units(uow, first, campaign.tail_end, store_id).values():
         for day, units in days.items():
             per_day[day] += units
-    base_days = [first + timedelta(days=i) for i in range(BASELINE_DAYS)]
+    if not per_day:
+        return None
+    opened = min(per_day)  # days before the first sale are before the shop's history
+    base_days = [d for d in (first + timedelta(days=i) for i in range(BASELINE_DAYS))
+                 if d >= opened and phase_on(d) is None]
     phase_days = [d for d in (campaign.warm_up_start + timedelta(days=i) for i in range(
         (campaign.tail_end - campaign.warm_up_start).days + 1)) if campaign.phase_on(d) == phase]
-    base = sum(per_day.get(d, 0) for d in base_days if phase_on(d) is None)
-    ordinary = sum(1 for d in base_days if phase_on(d) is None)
-    if not base or not ordinary or not phase_days:
+    base = sum(per_day.get(d, 0) for d in base_days)
+    if not base or len(base_days) < MIN_BASELINE_DAYS or not phase_days:
         return None
+    ordinary = len(base_days)
     return (sum(per_day.get(d, 0) for d in phase_days) / len(phase_days)) / (base / ordinary)
 
 
@@ -286,6 +293,7 @@ def replenishment_plan(uow: UnitOfWork, *, as_of: date | None = None, store: str
         outlooks = _forecast(uow, today, horizon, store_id, demand, history)
     demand_at = _per_warehouse(outlooks, _shipment_shares(uow, today, history), stocked)
     incoming = purchasing.incoming_quantities(uow)
+    overdue = purchasing.overdue_quantities(uow, today)
     keys = sorted(set(demand_at) | set(position) | {k for k in incoming if whs[k[1]].sellable})
     names = catalog.sku_codes(uow, {k[0] for k in keys})
     abc = {r.sku: r.abc for r in stock_board(uow, today).rows}
@@ -309,7 +317,8 @@ def replenishment_plan(uow: UnitOfWork, *, as_of: date | None = None, store: str
             incoming=incoming.get((sku_id, wh_id), 0) + (lv.in_transit if lv else 0),
             reserved=lv.reserved if lv else 0, moq=term.moq if term else 1,
             case_pack=term.case_pack if term else 1, promo_uplift=uplift,
-            promo_name=promo_name)
+            promo_name=promo_name, overdue_incoming=overdue.get((sku_id, wh_id), 0),
+            backup_supplier=term.backups[0] if term and term.backups else None)
         lines.append(Line(suggest(item, today), name, cls, term.supplier if term else None,
                           term.supplier_name if term else None,
                           term.unit_price if term else None, model))
