@@ -14,6 +14,7 @@ from openpyxl import load_workbook
 
 from shopops.accounts.service import create_user
 from shopops.bootstrap import App
+from shopops.service import queries
 from shopops.web.app import create_app
 from tests.integration.test_aftersales import Clock, create, step
 from tests.integration.test_aftersales import clock as clock
@@ -77,3 +78,34 @@ def test_bad_filters_are_friendly_and_export_has_every_table(console: TestClient
     assert book["超时退款"].max_row == 2 and book["售后单"].max_row == 3
     english = console.get("/aftersales", params={"lang": "en"}).text
     assert "After-sales board" in english and "Overdue refunds" in english
+
+
+def test_detail_page_walks_requests_through_their_steps(console: TestClient,
+                                                       shop: App) -> None:
+    with shop.reader() as uow:
+        items = queries.list_requests(uow, queries.RequestFilters())["items"]
+    late = next(r["id"] for r in items if r["reason"] == "quality")  # received, overdue
+    size = next(r["id"] for r in items if r["reason"] == "size")  # requested (exchange)
+    assert console.get(f"/aftersales/{size}", follow_redirects=False).status_code == 303
+    login(console)
+    page = console.get(f"/aftersales/{size}").text
+    assert 'data-status="requested"' in page and 'id="do-approve"' in page
+    assert 'id="do-exchange"' not in page  # only the next legal steps are offered
+    done = console.post(f"/aftersales/{size}/approve")
+    assert done.status_code == 200 and 'id="done"' in done.text
+    missing = console.post(f"/aftersales/{size}/receive", data={"warehouse": "NOPE"})
+    assert missing.status_code == 404 and 'data-field="warehouse"' in missing.text
+    page = console.post(f"/aftersales/{size}/receive",
+                        data={"warehouse": "SH", "restock": "0"}).text
+    assert 'data-status="received"' in page and "SH-QC" in page
+    page = console.post(f"/aftersales/{size}/exchange", data={"warehouse": ""}).text
+    assert 'data-status="exchanged"' in page
+    assert 'id="overdue"' in console.get(f"/aftersales/{late}").text
+    too_much = console.post(f"/aftersales/{late}/refund", data={"amount": "600.01"})
+    assert too_much.status_code == 400 and 'data-code="service.over_refund"' in too_much.text
+    page = console.post(f"/aftersales/{late}/refund", data={"amount": ""}).text
+    assert 'data-status="refunded"' in page and 'id="refund-hours" data-value="30.0"' in page
+    assert console.get("/api/v1/orders").json()["items"][0]["refund_amount"] == "300.00"
+    assert 'data-step="closed"' in console.post(f"/aftersales/{late}/close").text
+    assert console.post(f"/aftersales/{late}/fly").status_code == 400
+    assert console.get("/aftersales/9999").status_code == 404
