@@ -131,6 +131,13 @@ class BulkWriter:
         self.connection.exec_driver_sql(f"INSERT INTO {table} ({names}) VALUES ({marks})",
                                         list(rows))
 
+    def insert_all(self, statements: Sequence[tuple[str, Sequence[str],
+                                                     Sequence[Sequence[Any]]]]) -> None:
+        """Several inserts in a row (one background job: nothing else uses the connection
+        until it is done)."""
+        for table, columns, rows in statements:
+            self.insert(table, columns, rows)
+
     def replace_fingerprints(self, pairs: Iterable[tuple[int, str]]) -> None:
         """Set the fingerprint of existing orders (delete, then insert: both dialects)."""
         rows = list(pairs)

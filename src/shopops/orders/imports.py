@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -248,7 +249,9 @@ def _insert_new(uow: UnitOfWork, writer: BulkWriter, store: StoreView,
     ids = writer.new_ids("orders", len(orders))
     order_columns = ORDER_COLUMNS + (("promised_at",) if PROMISED else ())
     done = 0
-    with writer.big_cache():
+    # the database works on one chunk (in C, without the GIL) while the next one is converted
+    with writer.big_cache(), ThreadPoolExecutor(max_workers=1) as background:
+        pending: Future[None] | None = None
         for start in range(0, len(orders), INSERT_CHUNK):
             chunk = orders[start:start + INSERT_CHUNK]
             pairs = list(zip(ids[start:start + INSERT_CHUNK], chunk, strict=True))
@@ -257,18 +260,26 @@ def _insert_new(uow: UnitOfWork, writer: BulkWriter, store: StoreView,
             for order_id, order in pairs:
                 order_rows.append(rows.order(order_id, order,
                                              customers.get(_buyer_key(order) or ""), facts))
-            writer.insert("orders", order_columns, order_rows)
-            writer.insert("order_lines", LINE_COLUMNS, [
-                (order_id, sku_ids[line.sku_code], line.quantity, cents(line.unit_price),
-                 cents(max(line.unit_price * line.quantity - line.paid_amount, ZERO)),
-                 cents(line.paid_amount), cents(line.refund_amount))
-                for order_id, order in pairs for line in order.lines])
-            writer.insert("facts", FACT_COLUMNS, facts)
-            writer.insert("order_fingerprints", FINGERPRINT_COLUMNS, [
-                (order_id, digests[o.channel_order_no]) for order_id, o in pairs
-                if o.channel_order_no in digests])
+            statements = [
+                ("orders", order_columns, order_rows),
+                ("order_lines", LINE_COLUMNS, [
+                    (order_id, sku_ids[line.sku_code], line.quantity, cents(line.unit_price),
+                     cents(max(line.unit_price * line.quantity - line.paid_amount, ZERO)),
+                     cents(line.paid_amount), cents(line.refund_amount))
+                    for order_id, order in pairs for line in order.lines]),
+                ("facts", FACT_COLUMNS, facts),
+                ("order_fingerprints", FINGERPRINT_COLUMNS, [
+                    (order_id, digests[o.channel_order_no]) for order_id, o in pairs
+                    if o.channel_order_no in digests]),
+            ]
+            if pending is not None:
+                pending.result()
+                report("orders", done, len(orders))
+            pending = background.submit(writer.insert_all, statements)
             done += len(chunk)
             tally.new += len(chunk)
+        if pending is not None:
+            pending.result()
             report("orders", done, len(orders))
 
 

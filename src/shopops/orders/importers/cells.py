@@ -57,13 +57,16 @@ def text(value: str) -> str:
 
 def identifier(value: str) -> str:
     """An order number, SKU code or phone: text guard and leading apostrophe (``'186…``) off."""
+    cleaned = value.strip()
+    if not cleaned.startswith(("=", "'", "`")):  # the usual cell
+        return cleaned
     return text(value).lstrip("'`").strip()
 
 
 def order_number(value: str) -> str:
     """An order number; one Excel turned into ``1.93068E+15`` has lost digits and is refused."""
     cleaned = identifier(value)
-    if _SCIENTIFIC.match(cleaned):
+    if ("e" in cleaned or "E" in cleaned) and _SCIENTIFIC.match(cleaned):
         raise CellError(f"order number {cleaned!r} was rounded by Excel (scientific notation); "
                         "export again or keep the column as text")
     return cleaned
@@ -110,11 +113,15 @@ def amount(value: str) -> Decimal | None:
 
 
 def amount_or_zero(value: str) -> Decimal:
+    if _PLAIN_AMOUNT.fullmatch(value):
+        return Decimal(value)
     parsed = amount(value)
     return parsed if parsed is not None else Decimal("0")
 
 
 def required_amount(value: str) -> Decimal:
+    if _PLAIN_AMOUNT.fullmatch(value):
+        return Decimal(value)
     parsed = amount(value)
     if parsed is None:
         raise CellError("amount is empty")
@@ -174,6 +181,11 @@ def local_datetime(value: str, timezone: ZoneInfo) -> datetime | None:
 
 
 def required_datetime(value: str, timezone: ZoneInfo) -> datetime:
+    if len(value) == 19 and value[4] == "-" and value[10] == " ":
+        try:  # the usual 2026-11-20 23:30:00
+            return datetime.fromisoformat(value).replace(tzinfo=timezone)
+        except ValueError:
+            pass
     parsed = local_datetime(value, timezone)
     if parsed is None:
         raise CellError("date and time is empty")
