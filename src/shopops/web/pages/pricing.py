@@ -1,0 +1,224 @@
+"""促销 console pages: the promotion list (filters, Excel export) and the editor (new / edit) with
+field-level validation messages and the price-floor check (检查底线 runs the same checks without
+saving). Everything goes through `pricing.service`, the code path of /api/v1/promotions."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import FastAPI, Request
+from fastapi.responses import RedirectResponse, Response
+
+from shopops.core.errors import ShopOpsError
+from shopops.pricing.coupon_service import coupon_stats
+from shopops.pricing.payloads import KINDS
+from shopops.pricing.service import create_promotion, list_promotions, update_promotion
+from shopops.stores.service import list_stores
+from shopops.web.i18n import Translator
+from shopops.web.page import (
+    NavItem,
+    core,
+    current_lang,
+    error_message,
+    error_status,
+    render,
+    signed_in,
+    to_login,
+    xlsx_response,
+)
+
+NAV = [NavItem("promotions", "/promotions", "nav.promotions", 60)]
+LIST_COLUMNS = ("code", "name", "type", "store", "level", "starts_at", "ends_at", "active",
+                "claimed", "redeemed")
+FORM_FIELDS = ("type", "code", "name", "store", "skus", "categories", "tiers", "repeat", "cap",
+               "rate", "price", "threshold", "off", "max_off", "per_customer", "max_uses",
+               "budget", "member_tiers", "new_customers_only", "starts_at", "ends_at",
+               "active", "override_reason")
+
+
+class _DryRun(Exception):
+    """Raised inside the unit of work to roll a 检查底线 back after every check passed."""
+
+
+def _filters(request: Request) -> dict[str, str]:
+    p = request.query_params
+    return {k: p.get(k, "") for k in ("store", "type", "status") if p.get(k)}
+
+
+def _rows(request: Request, f: dict[str, str]) -> list[dict[str, Any]]:
+    with core(request).reader() as uow:
+        views, _ = list_promotions(uow, store=f.get("store") or None)
+        stats = coupon_stats(uow)
+    rows = []
+    for v in views:
+        item = v.as_json()
+        if f.get("type") and item["type"] != f["type"]:
+            continue
+        if f.get("status") in ("active", "inactive") and item["active"] != (
+                f["status"] == "active"):
+            continue
+        claimed, redeemed = stats.get(v.code, (None, None))
+        rows.append({**item, "claimed": claimed, "redeemed": redeemed})
+    return rows
+
+
+async def list_page(request: Request) -> Response:
+    user = signed_in(request)
+    if user is None:
+        return to_login(request)
+    lang = current_lang(request)
+    f = _filters(request)
+    error = None
+    try:
+        rows = _rows(request, f)
+    except ShopOpsError as exc:
+        rows, error = [], exc
+    with core(request).reader() as uow:
+        stores = list_stores(uow)
+    context = {"user": user, "active": "promotions", "lang": lang, "rows": rows, "query": f,
+               "stores": stores, "kinds": list(KINDS), "columns": LIST_COLUMNS,
+               "export_url": "/promotions/export.xlsx?" + urlencode(f),
+               "error": error_message(Translator(lang), error) if error else None}
+    return render(request, "pricing/promotions.html", context,
+                  status=error_status(error) if error else 200)
+
+
+async def list_export(request: Request) -> Response:
+    if signed_in(request) is None:
+        return to_login(request)
+    t = Translator(current_lang(request))
+    try:
+        rows = _rows(request, _filters(request))
+    except ShopOpsError:
+        return await list_page(request)
+    body = [[t(f"pr.type.{r['type']}") if c == "type" else r[c] for c in LIST_COLUMNS]
+            for r in rows]
+    return xlsx_response({t("pr.list_title"): ([t(f"pr.col.{c}") for c in LIST_COLUMNS],
+                                               body)}, f"{t('pr.list_title')}.xlsx",
+                         "promotions.xlsx")
+
+
+def _texts(value: str) -> list[str] | None:
+    items = [v.strip() for v in value.replace("，", ",").split(",") if v.strip()]
+    return items or None
+
+
+def _tiers(kind: str, value: str) -> list[dict[str, Any]] | None:
+    """One tier a line: '300:40' (满减 threshold:off) or '2:0.9' (满件折 qty:rate)."""
+    tiers: list[dict[str, Any]] = []
+    for raw in value.splitlines():
+        if not raw.strip():
+            continue
+        left, _, right = raw.replace("：", ":").partition(":")
+        if kind == "multi_buy_discount":
+            tiers.append({"qty": int(left) if left.strip().isdigit() else left.strip(),
+                          "rate": right.strip()})
+        else:
+            tiers.append({"threshold": left.strip(), "off": right.strip()})
+    return tiers or None
+
+
+def payload_from_form(form: dict[str, str]) -> dict[str, Any]:
+    """The editor's fields as the API payload (empty fields left out)."""
+    kind = form.get("type", "")
+    data: dict[str, Any] = {"type": kind}
+    for name in ("code", "name", "store", "cap", "rate", "price", "threshold", "off",
+                 "max_off", "budget", "starts_at", "ends_at", "override_reason"):
+        if form.get(name, "").strip():
+            data[name] = form[name].strip()
+    for name in ("skus", "categories", "member_tiers"):
+        if form.get(name, "").strip():
+            data[name] = _texts(form[name])
+    for name in ("per_customer", "max_uses"):
+        value = form.get(name, "").strip()
+        if value:
+            data[name] = int(value) if value.isdigit() else value
+    if form.get("tiers", "").strip():
+        data["tiers"] = _tiers(kind, form["tiers"])
+    if kind == "full_reduction":
+        data["repeat"] = form.get("repeat") == "on"
+    data["new_customers_only"] = form.get("new_customers_only") == "on"
+    data["active"] = form.get("active", "on") == "on"
+    return data
+
+
+def _form_from_view(item: dict[str, Any]) -> dict[str, str]:
+    form = {k: "" if item.get(k) is None else str(item[k]) for k in FORM_FIELDS}
+    for name in ("skus", "categories", "member_tiers"):
+        form[name] = ", ".join(item.get(name) or [])
+    tiers = item.get("tiers") or []
+    form["tiers"] = "\n".join(f"{t.get('threshold', t.get('qty'))}:{t.get('off', t.get('rate'))}"
+                              for t in tiers)
+    for name in ("repeat", "new_customers_only", "active"):
+        form[name] = "on" if item.get(name) else ""
+    return form
+
+
+def _editor(request: Request, form: dict[str, str], editing: str | None,
+            error: ShopOpsError | None = None, checked: bool = False,
+            status: int = 200) -> Response:
+    lang = current_lang(request)
+    with core(request).reader() as uow:
+        stores = list_stores(uow)
+    breaches = (error.details.get("breaches") or []) if error else []
+    context = {"user": signed_in(request), "active": "promotions", "lang": lang, "form": form,
+               "editing": editing, "stores": stores, "kinds": list(KINDS),
+               "error": error_message(Translator(lang), error) if error else None,
+               "error_field": (error.field or "").split(".")[0].split("[")[0] if error
+               else "", "breaches": breaches, "checked": checked}
+    return render(request, "pricing/editor.html", context, status=status)
+
+
+async def new_page(request: Request) -> Response:
+    if signed_in(request) is None:
+        return to_login(request)
+    return _editor(request, {"type": request.query_params.get("type", "full_reduction"),
+                             "active": "on"}, None)
+
+
+async def edit_page(request: Request, code: str) -> Response:
+    if signed_in(request) is None:
+        return to_login(request)
+    with core(request).reader() as uow:
+        views, _ = list_promotions(uow)
+    found = next((v for v in views if v.code == code), None)
+    if found is None:
+        return RedirectResponse("/promotions", status_code=303)
+    return _editor(request, _form_from_view(found.as_json()), code)
+
+
+async def save(request: Request) -> Response:
+    """POST of the editor: 保存 stores it; 检查底线 (action=check) runs every check and rolls
+    back. A refusal re-renders the form with the field marked and the floor breaches."""
+    user = signed_in(request)
+    if user is None:
+        return to_login(request)
+    form = {k: str(v) for k, v in (await request.form()).items()}
+    editing = form.pop("editing", "") or None
+    action = form.pop("action", "save")
+    try:
+        payload = payload_from_form(form)
+        with core(request).uow() as uow:
+            if editing:
+                changes = {k: v for k, v in payload.items() if k not in ("type", "code")}
+                update_promotion(uow, editing, changes, actor=user.username)
+            else:
+                create_promotion(uow, payload, actor=user.username)
+            if action == "check":
+                raise _DryRun
+    except _DryRun:
+        return _editor(request, form, editing, checked=True)
+    except ShopOpsError as exc:
+        return _editor(request, form, editing, exc, status=error_status(exc))
+    return RedirectResponse("/promotions?" + urlencode({"saved": payload.get("code", "")}),
+                            status_code=303)
+
+
+def mount(api: FastAPI) -> None:
+    html: dict[str, Any] = {"include_in_schema": False}
+    api.add_api_route("/promotions", list_page, methods=["GET"], **html)
+    api.add_api_route("/promotions/export.xlsx", list_export, methods=["GET"], **html)
+    api.add_api_route("/promotions/new", new_page, methods=["GET"], **html)
+    api.add_api_route("/promotions/save", save, methods=["POST"], **html)
+    api.add_api_route("/promotions/{code}/edit", edit_page, methods=["GET"], **html)
