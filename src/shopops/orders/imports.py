@@ -126,17 +126,19 @@ def import_orders(
     names = [name for name, _ in files]
     export = read_export(*(data for _, data in files), platform=platform, mapping=mapping,
                          names=names)
+    report("read", 1, 3)
     writer = BulkWriter(uow)
     # orders whose source rows are exactly those they were last imported from: not parsed
     digests = order_digests(export, store.timezone)
     stored = writer.fingerprints(store.id, list(digests))
     skip = frozenset(number for number, (_, digest) in stored.items()
                      if digest is not None and digest == digests[number])
+    report("read", 2, 3)
     result = parse_export(export, store.timezone, skip)
     family = _check_family(store, result.platform)
     sku_column = (mapping.header_of("sku_code") if mapping else None) or SKU_COLUMN.get(family)
     status_column = (mapping.header_of("status") if mapping else None) or STATUS_COLUMN.get(family)
-    report("read", 1, 1)
+    report("read", 3, 3)
 
     batch = _archive(uow, store, files, result.platform, result.encoding, result.format, started)
     tally = Tally(problems=list(result.problems), rejected=_row_count(result.problems),
