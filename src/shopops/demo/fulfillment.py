@@ -22,7 +22,7 @@ from datetime import time as clock_time
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, or_, select
 
 from shopops.db.registry import Base
 from shopops.demo.data import PROVINCES, WAREHOUSES
@@ -33,7 +33,13 @@ from shopops.fulfillment.exceptions import (
     counts,
     find_exceptions,
 )
-from shopops.fulfillment.sla import CARRIERS, FIRST_SCAN_HOURS, PROMISE_DAYS, STALL_HOURS
+from shopops.fulfillment.sla import (
+    CARRIERS,
+    FIRST_SCAN_HOURS,
+    PROMISE_DAYS,
+    STALL_HOURS,
+    ship_by,
+)
 
 T = Base.metadata.tables
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -55,10 +61,11 @@ class FulfillmentDemo:
 def _orders(conn: Connection, since: datetime) -> list[Any]:
     o, s, c = T["orders"], T["stores"], T["customers"]
     return list(conn.execute(
-        select(o.c.id, o.c.store_id, o.c.channel_order_no, o.c.status, o.c.shipped_at,
-               o.c.delivered_at, s.c.platform, s.c.code, c.c.region)
+        select(o.c.id, o.c.store_id, o.c.channel_order_no, o.c.status, o.c.paid_at,
+               o.c.shipped_at, o.c.delivered_at, s.c.platform, s.c.code, c.c.region)
         .join(s, s.c.id == o.c.store_id).outerjoin(c, c.c.id == o.c.customer_id)
-        .where(o.c.shipped_at >= since).order_by(o.c.shipped_at, o.c.id)))
+        .where(or_(o.c.shipped_at >= since, o.c.status == "paid"))
+        .order_by(o.c.shipped_at, o.c.id)))
 
 
 class _Writer:
@@ -134,7 +141,8 @@ def build_fulfillment(conn: Connection, seed: int, last_day: date) -> Fulfillmen
     exceptions; returns the facts to append and what the exception rules find."""
     as_of = datetime.combine(last_day, clock_time(23, 59, 59), SHANGHAI)
     writer = _Writer(random.Random(seed + 4), as_of)
-    orders = _orders(conn, as_of - timedelta(days=WINDOW_DAYS))
+    found_orders = _orders(conn, as_of - timedelta(days=WINDOW_DAYS))
+    orders = [o for o in found_orders if o.shipped_at is not None]
     moving = [o for o in orders if o.delivered_at is None]
     no_scan = [o.id for o in moving
                if as_of - 48 * H <= o.shipped_at <= as_of - (FIRST_SCAN_HOURS + 1) * H][:2]
@@ -144,7 +152,7 @@ def build_fulfillment(conn: Connection, seed: int, last_day: date) -> Fulfillmen
                       "stalled" if order.id in stalled else "full")
     insert_rows(conn, T["shipments"], writer.shipments)
     insert_rows(conn, T["tracking_events"], writer.events)
-    found = find_exceptions(_snapshots(orders, writer.shipments), as_of,
+    found = find_exceptions(_snapshots(found_orders, writer.shipments), as_of,
                             first_scan_hours=FIRST_SCAN_HOURS, stall_hours=STALL_HOURS)
     tally = counts(found)
     writer.out.planted = {
@@ -154,8 +162,12 @@ def build_fulfillment(conn: Connection, seed: int, last_day: date) -> Fulfillmen
 
 
 def _snapshots(orders: list[Any], shipments: list[dict[str, Any]]) -> list[OrderSnapshot]:
+    """What the exception rules see at the end of the demo (paid orders and parcels)."""
     by_order = {s["order_id"]: s for s in shipments}
-    return [OrderSnapshot(o.id, o.channel_order_no, o.code, o.status, None, (ShipmentSnapshot(
-        s["id"], s["carrier_name"], s["tracking_no"], s["shipped_at"], s["promised_by"],
-        s["first_event_at"], s["last_event_at"], s["delivered_at"]),))
-        for o in orders for s in [by_order[o.id]]]
+    return [OrderSnapshot(
+        o.id, o.channel_order_no, o.code, o.status,
+        ship_by(o.paid_at, o.platform, {}) if o.paid_at is not None else None,
+        tuple(ShipmentSnapshot(s["id"], s["carrier_name"], s["tracking_no"], s["shipped_at"],
+                               s["promised_by"], s["first_event_at"], s["last_event_at"],
+                               s["delivered_at"])
+              for s in ([by_order[o.id]] if o.id in by_order else []))) for o in orders]

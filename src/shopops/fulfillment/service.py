@@ -305,8 +305,8 @@ class ExceptionQueue:
 def _snapshots(uow: UnitOfWork, settings: dict[str, Any], store: str | None
                ) -> list[rules.OrderSnapshot]:
     open_orders = orders.order_briefs(uow, statuses=rules.OPEN_STATUSES, store=store)
-    moving = uow.session.scalars(select(Shipment).where(
-        Shipment.delivered_at.is_(None), Shipment.status != "returned")).all()
+    moving = uow.session.scalars(select(Shipment).where(  # ix_shipments_status_shipped
+        Shipment.status.in_(("shipped", "in_transit")), Shipment.delivered_at.is_(None))).all()
     by_order: dict[int, list[Shipment]] = {}
     for s in moving:
         by_order.setdefault(s.order_id, []).append(s)

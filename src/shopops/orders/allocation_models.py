@@ -12,12 +12,15 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from shopops.db.base import Base
 from shopops.db.facts import Fact
 from shopops.db.types import BigId, UtcDateTime
+from shopops.orders.models import Order
 
 ALLOCATION_STATUSES = ("reserved", "shipped", "released")
 
 # the order timeline reads an order's facts; without this index that is a full scan of facts
 FACTS_ENTITY_INDEX = Index("ix_facts_entity_occurred", Fact.entity, Fact.entity_id,
                            Fact.occurred_at)
+# allocation and the fulfillment board read the open (paid / allocated) orders by status
+ORDERS_STATUS_INDEX = Index("ix_orders_status_paid", Order.status, Order.paid_at)
 
 
 class OrderAllocation(Base):

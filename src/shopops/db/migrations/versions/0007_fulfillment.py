@@ -1,5 +1,5 @@
 """fulfillment: warehouse allocation (parcels + lines holding ledger reservations), shipments,
-tracking events, logistics-exception handling; an index for an order's facts (timeline)
+tracking events, logistics-exception handling; indexes for an order's facts (timeline) and orders by status (open orders)
 
 Revision ID: 0007
 Revises: 0006
@@ -104,9 +104,11 @@ def upgrade() -> None:
         sa.UniqueConstraint('shipment_id', 'occurred_at', 'status', name='uq_tracking_events_shipment_at_status')
     )
     op.create_index('ix_facts_entity_occurred', 'facts', ['entity', 'entity_id', 'occurred_at'], unique=False)
+    op.create_index('ix_orders_status_paid', 'orders', ['status', 'paid_at'], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index("ix_orders_status_paid", table_name="orders")
     op.drop_index("ix_facts_entity_occurred", table_name="facts")
     op.drop_table("tracking_events")
     op.drop_index("ix_shipments_tracking_no", table_name="shipments")
