@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any, cast
@@ -24,8 +23,7 @@ from shopops.core.errors import Conflict, NotFound, ValidationError
 from shopops.core.uow import UnitOfWork
 from shopops.inventory import purchasing
 from shopops.inventory import service as stock
-from shopops.inventory.models import Warehouse
-from shopops.inventory.purchasing import OPEN_STATUSES, STATUS_ZH, LineState, check_action
+from shopops.inventory.purchasing import LineState, check_action
 from shopops.inventory.purchasing_models import (
     PurchaseOrder,
     PurchaseOrderLine,
@@ -33,31 +31,34 @@ from shopops.inventory.purchasing_models import (
     Supplier,
     SupplierTerm,
 )
+from shopops.inventory.purchasing_queries import (
+    Sourcing,
+    get_purchase_order,
+    incoming_quantities,
+    list_purchase_orders,
+    list_suppliers,
+    order_row,
+    overdue_quantities,
+    sourcing,
+    supplier_row,
+    supplier_scorecards,
+    warehouse_ids,
+)
 
 PO = cast(Table, PurchaseOrder.__table__)
 LINES = cast(Table, PurchaseOrderLine.__table__)
-RECEIPTS = cast(Table, PurchaseReceipt.__table__)
 SUP = cast(Table, Supplier.__table__)
 TERMS = cast(Table, SupplierTerm.__table__)
-WH = cast(Table, Warehouse.__table__)
+# the read side lives in purchasing_queries; callers reach both through this module
+__all__ = ["Sourcing", "SupplierExists", "add_supplier", "cancel_purchase_order",
+           "create_purchase_order", "get_purchase_order", "incoming_quantities",
+           "list_purchase_orders", "list_suppliers", "overdue_quantities",
+           "receive_purchase_order", "send_purchase_order", "set_supplier_term", "sourcing",
+           "supplier_scorecards"]
 
 
 class SupplierExists(Conflict):
     code = "purchasing.supplier_exists"
-
-
-@dataclass(frozen=True)
-class Sourcing:
-    """The preferred supplier's terms for a SKU (SKU terms over the supplier's defaults)."""
-
-    supplier: str
-    supplier_name: str
-    unit_price: Decimal
-    moq: int
-    case_pack: int
-    lead_time_days: int
-    lead_time_sigma_days: Decimal
-    backups: tuple[str, ...]
 
 
 # ---------------------------------------------------------------- parsing helpers
@@ -100,17 +101,6 @@ def _today(uow: UnitOfWork) -> date:
     return business_date(uow.now(), DEFAULT_TIMEZONE)
 
 
-def _supplier(uow: UnitOfWork, code: object) -> Any:
-    row = uow.session.execute(select(SUP).where(SUP.c.code == code)).first()
-    if row is None:
-        raise NotFound(f"unknown supplier {code!r}", field="supplier")
-    return row
-
-
-def _warehouse_ids(uow: UnitOfWork) -> dict[str, int]:
-    return {code: wid for wid, code in uow.session.execute(select(WH.c.id, WH.c.code))}
-
-
 # ---------------------------------------------------------------- suppliers and terms
 
 
@@ -139,7 +129,7 @@ def set_supplier_term(uow: UnitOfWork, supplier: str, sku: str, *, unit_price: o
                       moq: object | None = None, case_pack: object | None = None,
                       lead_time_days: object | None = None, priority: object = 1) -> None:
     """供货条款 of a supplier for a SKU (1 = preferred, 2+ = backup); replaces earlier terms."""
-    sup = _supplier(uow, supplier)
+    sup = supplier_row(uow, supplier)
     sku_id = catalog.sku_id(uow, sku)
     values = dict(unit_price=_decimal(unit_price, "unit_price"),
                   moq=_int(moq, "moq", 1) if moq is not None else sup.moq,
@@ -159,71 +149,6 @@ def set_supplier_term(uow: UnitOfWork, supplier: str, sku: str, *, unit_price: o
                unit_price=str(values["unit_price"]), priority=values["priority"])
 
 
-def sourcing(uow: UnitOfWork, sku_ids: Sequence[int] | None = None) -> dict[int, Sourcing]:
-    """sku_id → the preferred active supplier's terms, with the backups' codes."""
-    query = (select(TERMS, SUP.c.code, SUP.c.name, SUP.c.lead_time_days.label("sup_lt"),
-                    SUP.c.lead_time_sigma_days)
-             .join(SUP, SUP.c.id == TERMS.c.supplier_id).where(SUP.c.active.is_(True))
-             .order_by(TERMS.c.sku_id, TERMS.c.priority, SUP.c.code))
-    if sku_ids is not None:
-        query = query.where(TERMS.c.sku_id.in_(list(sku_ids)))
-    found: dict[int, Sourcing] = {}
-    backups: dict[int, list[str]] = {}
-    for row in uow.session.execute(query):
-        if row.sku_id in found:
-            backups[row.sku_id].append(row.code)
-            continue
-        backups[row.sku_id] = []
-        found[row.sku_id] = Sourcing(
-            row.code, row.name, Decimal(row.unit_price), row.moq, row.case_pack,
-            row.lead_time_days if row.lead_time_days is not None else row.sup_lt,
-            Decimal(row.lead_time_sigma_days), ())
-    return {k: Sourcing(**{**v.__dict__, "backups": tuple(backups[k])})
-            for k, v in found.items()}
-
-
-def supplier_scorecards(uow: UnitOfWork) -> list[purchasing.Scorecard]:
-    """供应商评分 for every supplier, from the stored deliveries, orders and terms."""
-    codes = list(uow.session.scalars(select(SUP.c.code).order_by(SUP.c.code)))
-    deliveries = [
-        purchasing.Delivery(code, expected, business_date(sent, DEFAULT_TIMEZONE)
-                            if sent else None, received, int(ok), int(bad))
-        for code, expected, sent, received, ok, bad in uow.session.execute(
-            select(SUP.c.code, PO.c.expected_on, PO.c.sent_at, RECEIPTS.c.received_on,
-                   RECEIPTS.c.accepted, RECEIPTS.c.defective)
-            .join(PO, PO.c.id == RECEIPTS.c.purchase_order_id)
-            .join(SUP, SUP.c.id == PO.c.supplier_id))]
-    finished = [purchasing.FinishedLine(code, int(q), int(r) + int(d))
-                for code, q, r, d in uow.session.execute(
-                    select(SUP.c.code, LINES.c.quantity, LINES.c.received_qty,
-                           LINES.c.defective_qty)
-                    .join(PO, PO.c.id == LINES.c.purchase_order_id)
-                    .join(SUP, SUP.c.id == PO.c.supplier_id)
-                    .where((PO.c.status == "received")
-                           | ((PO.c.status == "cancelled") & PO.c.sent_at.is_not(None))))]
-    prices = {(code, str(sku)): Decimal(price) for code, sku, price in uow.session.execute(
-        select(SUP.c.code, TERMS.c.sku_id, TERMS.c.unit_price)
-        .join(SUP, SUP.c.id == TERMS.c.supplier_id))}
-    return purchasing.scorecards(codes, deliveries, finished, prices)
-
-
-def list_suppliers(uow: UnitOfWork) -> list[dict[str, Any]]:
-    """Suppliers with their terms, SKU count, open orders and scorecard."""
-    cards = {c.supplier: c.as_json() for c in supplier_scorecards(uow)}
-    skus: dict[int, int] = dict(uow.session.execute(
-        select(TERMS.c.supplier_id, func.count()).group_by(TERMS.c.supplier_id)).all())
-    open_pos: dict[int, int] = dict(uow.session.execute(
-        select(PO.c.supplier_id, func.count()).where(PO.c.status.in_(OPEN_STATUSES))
-        .group_by(PO.c.supplier_id)).all())
-    return [{"code": s.code, "name": s.name, "contact": s.contact,
-             "lead_time_days": s.lead_time_days,
-             "lead_time_sigma_days": str(s.lead_time_sigma_days), "moq": s.moq,
-             "case_pack": s.case_pack, "return_policy": s.return_policy, "active": s.active,
-             "skus": int(skus.get(s.id, 0)), "open_purchase_orders": int(open_pos.get(s.id, 0)),
-             "scorecard": cards[s.code]}
-            for s in uow.session.scalars(select(Supplier).order_by(Supplier.code))]
-
-
 # ---------------------------------------------------------------- purchase orders
 
 
@@ -231,10 +156,10 @@ def create_purchase_order(uow: UnitOfWork, supplier: str, lines: Sequence[Mappin
                           note: str | None = None) -> dict[str, Any]:
     """新建采购单 (草稿): lines {sku, warehouse, quantity[, unit_price]}; the price defaults to
     the supplier's terms for the SKU. Returns the order."""
-    sup = _supplier(uow, supplier)
+    sup = supplier_row(uow, supplier)
     if not lines:
         raise ValidationError("a purchase order needs at least one line", field="lines")
-    whs = _warehouse_ids(uow)
+    whs = warehouse_ids(uow)
     po = PurchaseOrder(code=f"tmp-{uuid.uuid4().hex}", supplier_id=sup.id, status="draft",
                        created_at=uow.now(), note=note)
     uow.session.add(po)
@@ -268,12 +193,6 @@ def create_purchase_order(uow: UnitOfWork, supplier: str, lines: Sequence[Mappin
     return get_purchase_order(uow, po.code)
 
 
-def _order(uow: UnitOfWork, code: object) -> Any:
-    row = uow.session.execute(select(PO).where(PO.c.code == code)).first()
-    if row is None:
-        raise NotFound(f"unknown purchase order {code!r}", field="code")
-    return row
-
 
 def _set_status(uow: UnitOfWork, row: Any, status: str, **values: Any) -> None:
     done = uow.session.execute(update(PO).where(PO.c.id == row.id, PO.c.status == row.status)
@@ -286,7 +205,7 @@ def send_purchase_order(uow: UnitOfWork, code: str,
                         expected_on: date | None = None) -> dict[str, Any]:
     """下单 draft → sent; expected delivery = today + the supplier's lead time (the longest
     of its lines' terms) unless given."""
-    row = _order(uow, code)
+    row = order_row(uow, code)
     check_action(row.status, "send", row.code)
     if expected_on is None:
         lead = uow.session.scalar(
@@ -304,7 +223,7 @@ def send_purchase_order(uow: UnitOfWork, code: str,
 
 def cancel_purchase_order(uow: UnitOfWork, code: str) -> dict[str, Any]:
     """取消 a draft, or close a sent order short: what has not come yet never will."""
-    row = _order(uow, code)
+    row = order_row(uow, code)
     check_action(row.status, "cancel", row.code)
     _set_status(uow, row, "cancelled", closed_at=uow.now())
     uow.record("purchase_order.cancelled", entity="purchase_order", entity_id=row.id,
@@ -329,12 +248,12 @@ def receive_purchase_order(uow: UnitOfWork, code: str,
     """到货入库: lines {sku[, warehouse], accepted[, defective]} (default: everything still to
     come, all accepted). Accepted units post a stock receipt referencing the order; defective
     ones are refused (次品退回). The order becomes partially_received or received."""
-    row = _order(uow, code)
+    row = order_row(uow, code)
     check_action(row.status, "receive", row.code)
     db_lines = uow.session.execute(select(LINES).where(LINES.c.purchase_order_id == row.id)
                                    ).all()
     names = catalog.sku_codes(uow, {r.sku_id for r in db_lines})
-    wh_codes = {v: k for k, v in _warehouse_ids(uow).items()}
+    wh_codes = {v: k for k, v in warehouse_ids(uow).items()}
     by_key = {(names[r.sku_id][0], wh_codes[r.warehouse_id]): r for r in db_lines}
     states = {k: LineState(k, r.quantity, r.received_qty, r.defective_qty)
               for k, r in by_key.items()}
@@ -376,78 +295,3 @@ def receive_purchase_order(uow: UnitOfWork, code: str,
                       for k, (a, d) in wanted.items()])
     return get_purchase_order(uow, row.code)
 
-
-def _order_json(row: Any, supplier: str, lines: list[dict[str, Any]]) -> dict[str, Any]:
-    amount = sum((Decimal(line["amount"]) for line in lines), Decimal(0))
-    return {"code": row.code, "supplier": supplier, "status": row.status,
-            "status_zh": STATUS_ZH[row.status], "created_at": row.created_at.isoformat(),
-            "sent_at": row.sent_at.isoformat() if row.sent_at else None,
-            "expected_on": row.expected_on.isoformat() if row.expected_on else None,
-            "closed_at": row.closed_at.isoformat() if row.closed_at else None,
-            "note": row.note, "amount": f"{amount:.2f}",
-            "quantity": sum(line["quantity"] for line in lines),
-            "remaining": sum(line["remaining"] for line in lines), "lines": lines}
-
-
-def _orders(uow: UnitOfWork, rows: Sequence[Any]) -> list[dict[str, Any]]:
-    ids = [r.id for r in rows]
-    line_rows = uow.session.execute(select(LINES).where(LINES.c.purchase_order_id.in_(ids))
-                                    .order_by(LINES.c.id)).all() if ids else []
-    names = catalog.sku_codes(uow, {r.sku_id for r in line_rows})
-    wh_codes = {v: k for k, v in _warehouse_ids(uow).items()}
-    suppliers = dict(uow.session.execute(select(SUP.c.id, SUP.c.code)).all())
-    per_order: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
-    for r in line_rows:
-        price = Decimal(r.unit_price)
-        per_order[r.purchase_order_id].append({
-            "sku": names[r.sku_id][0], "name": names[r.sku_id][1],
-            "warehouse": wh_codes[r.warehouse_id], "quantity": r.quantity,
-            "unit_price": f"{price:.2f}", "amount": f"{price * r.quantity:.2f}",
-            "received_qty": r.received_qty, "defective_qty": r.defective_qty,
-            "remaining": max(r.quantity - r.received_qty - r.defective_qty, 0)})
-    return [_order_json(r, suppliers[r.supplier_id], per_order[r.id]) for r in rows]
-
-
-def get_purchase_order(uow: UnitOfWork, code: str) -> dict[str, Any]:
-    return _orders(uow, [_order(uow, code)])[0]
-
-
-def list_purchase_orders(uow: UnitOfWork, *, status: str | None = None,
-                         supplier: str | None = None, offset: int = 0,
-                         limit: int = 50) -> tuple[list[dict[str, Any]], int]:
-    """采购单列表, newest first, with their lines; and the total matching."""
-    where = []
-    if status is not None:
-        if status not in purchasing.PO_STATUSES:
-            raise ValidationError(f"status must be one of {', '.join(purchasing.PO_STATUSES)}",
-                                  field="status")
-        where.append(PO.c.status == status)
-    if supplier is not None:
-        where.append(PO.c.supplier_id == _supplier(uow, supplier).id)
-    total = uow.session.scalar(select(func.count()).select_from(PO).where(*where)) or 0
-    rows = uow.session.execute(select(PO).where(*where).order_by(PO.c.id.desc())
-                               .offset(offset).limit(limit)).all()
-    return _orders(uow, rows), int(total)
-
-
-def incoming_quantities(uow: UnitOfWork) -> dict[tuple[int, int], int]:
-    """(sku_id, warehouse_id) → units on open purchase orders (草稿, 已下单, 部分到货) still to
-    come — a draft counts too, so a second run does not suggest the same units again."""
-    c = LINES.c
-    query = (select(c.sku_id, c.warehouse_id,
-                    func.sum(c.quantity - c.received_qty - c.defective_qty))
-             .join(PO, PO.c.id == c.purchase_order_id).where(PO.c.status.in_(OPEN_STATUSES))
-             .group_by(c.sku_id, c.warehouse_id))
-    return {(int(s), int(w)): int(n) for s, w, n in uow.session.execute(query) if n}
-
-
-def overdue_quantities(uow: UnitOfWork, today: date) -> dict[tuple[int, int], int]:
-    """(sku_id, warehouse_id) → units of sent orders still to come whose expected day is past
-    (逾期未到: chase the supplier or turn to a backup)."""
-    c = LINES.c
-    query = (select(c.sku_id, c.warehouse_id,
-                    func.sum(c.quantity - c.received_qty - c.defective_qty))
-             .join(PO, PO.c.id == c.purchase_order_id)
-             .where(PO.c.status.in_(("sent", "partially_received")), PO.c.expected_on < today)
-             .group_by(c.sku_id, c.warehouse_id))
-    return {(int(s), int(w)): int(n) for s, w, n in uow.session.execute(query) if n}
