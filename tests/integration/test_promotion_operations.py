@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -331,3 +331,26 @@ def test_cli_check_floors_simulate_and_group_buy(core: App, tmp_path: Path,
     refused = runner.invoke(cli.app, ["promo", "group-buy", "create", str(deal)])
     assert isinstance(refused.exception, ShopOpsError)
     assert refused.exception.code == "pricing.promotion_exists"
+
+
+def test_demo_plans_campaigns_with_targets_from_last_year(database_url: str) -> None:
+    from shopops.demo.service import build_demo_shop
+
+    demo = make_app(database_url, clock=FixedClock(NOW))
+    wipe(demo)
+    try:
+        summary = build_demo_shop(demo, orders=600, days=400, end_date=date(2026, 11, 28))
+        assert summary.planted["campaigns"] == "demo-double12-2026,demo-nianhuo-2027"
+        with demo.reader() as uow:
+            campaigns = campaign_service.list_campaigns(uow)
+            claims = coupon_service.list_claims(uow, coupon="demo-c20")
+            cart = {"store": "tmall-flagship", "lines": [{"sku": "P001-01", "qty": 1}],
+                    "customer": {"is_new": True}}
+            quoted = quote_cart(uow, cart, NOW)
+        assert [len(c["promotions"]) for c in campaigns] == [3, 3]
+        assert all(Decimal(c["targets"]["gmv"]) > 0 for c in campaigns)
+        assert claims and any(c.redeemed_at for c in claims)
+        assert "demo-new10" in {s["promotion"] for s in quoted["steps"]} or \
+            Decimal(quoted["list_total"]) < 100
+    finally:
+        demo.dispose()

@@ -24,6 +24,7 @@ from shopops.core.clock import business_date
 from shopops.core.errors import Conflict, ValidationError
 from shopops.db.registry import Base
 from shopops.demo import ads, aftersales, customers, rhythm, rows, stock, suppliers, traffic
+from shopops.demo.campaigns import build_promotions
 from shopops.demo.catalog import SHANGHAI, Catalog, build_catalog, local_midnight
 from shopops.demo.data import STORES, WAREHOUSES
 from shopops.demo.fulfillment import build_fulfillment
@@ -118,6 +119,7 @@ class _Builder:
         self._facts(after_sales.facts)
         shipping = build_fulfillment(self.conn, seed, self.days[-1])
         self._facts(shipping.facts)
+        promotions = build_promotions(self.conn, cat, self.days[-1])
         as_of = datetime.combine(self.days[-1], clock_time(23, 59, 59), SHANGHAI)
         self._facts([{"kind": "demo.built", "occurred_at": as_of, "store_id": None,
                       "entity": "demo", "entity_id": seed,
@@ -130,7 +132,8 @@ class _Builder:
                 "planted": {"sales_drop_sku": cat.codes[plan.drop_sku],
                             "about_to_run_out_sku": cat.codes[best],
                             "slow_mover_skus": ",".join(cat.codes[s] for s in plan.slow_skus),
-                            **after_sales.planted, **shipping.planted}}
+                            **after_sales.planted, **shipping.planted,
+                            "campaigns": promotions["campaigns"]}}
 
     def _plan(self, cat: Catalog) -> tuple[Plan, NDArray[np.float64], NDArray[np.float64]]:
         weights = rhythm.daily_weights(self.rng, self.days)
