@@ -1,0 +1,124 @@
+"""补货 and 采购 pages in a real headless browser (Debian chromium via Playwright): the
+suggestions with their explanation, pick two rows → 生成采购单 → the purchasing page shows the
+drafts, send one and receive it; nothing is fetched from outside the console. Screenshots go to
+artifacts/screenshots/. Skips without chromium on a workstation; mandatory in CI."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import uvicorn
+
+from shopops.accounts.service import create_user
+from shopops.bootstrap import App
+from shopops.config import Settings
+from shopops.core.clock import business_date
+from shopops.db.migrate import upgrade
+from shopops.demo.service import build_demo_shop
+from shopops.inventory.forecast_service import run_forecast
+from shopops.web.app import create_app
+from tests.conftest import require
+from tests.e2e.test_cockpit_browser import (
+    CHROMIUM_ARGS,
+    PASSWORD,
+    USER,
+    LiveServer,
+    chromium_path,
+    free_port,
+    shot,
+)
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    require(chromium_path() is not None,
+            "Debian chromium is not installed (apt-get install -y chromium)")
+    database = tmp_path_factory.mktemp("replenishment-browser") / "shop.db"
+    core = App(Settings(database_url=f"sqlite:///{database}", secret_key="browser-test"))
+    upgrade(core.engine)
+    today = business_date(core.clock.now(), "Asia/Shanghai")
+    build_demo_shop(core, seed=11, orders=4000, end_date=today, days=400)
+    with core.uow() as uow:
+        create_user(uow, USER, PASSWORD, display_name="浏览器测试")
+        # the page's forecast reuses this stored run instead of fitting on the request
+        run_forecast(uow, as_of=today, horizon_days=28, folds=1)
+    port = free_port()
+    app_server = uvicorn.Server(uvicorn.Config(create_app(core), host="127.0.0.1", port=port,
+                                               log_level="warning"))
+    thread = threading.Thread(target=app_server.run, name="uvicorn", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not app_server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            pytest.fail("uvicorn did not start")
+        time.sleep(0.05)
+    try:
+        yield LiveServer(f"http://127.0.0.1:{port}", app_server, thread)
+    finally:
+        app_server.should_exit = True
+        thread.join(timeout=10)
+        core.dispose()
+
+
+@pytest.fixture
+def tab(server: LiveServer) -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        context = chromium.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN")
+        page = context.new_page()
+        page.set_default_timeout(30_000)
+        try:
+            yield page
+        finally:
+            context.close()
+            chromium.close()
+
+
+def test_suggestions_to_purchase_orders_to_receipt(tab: Any, server: LiveServer) -> None:
+    base = server.url
+    outside: list[str] = []
+    tab.on("request", lambda r: outside.append(r.url) if not r.url.startswith(base) else None)
+    tab.goto(f"{base}/replenishment")
+    assert "/login" in tab.url
+    tab.fill("input[name=username]", USER)
+    tab.fill("input[name=password]", PASSWORD)
+    tab.click("button[type=submit]")
+    tab.wait_for_selector("#main.replenishment[data-state=ready]")
+    boxes = tab.locator("input[name=pick]")
+    assert boxes.count() > 2
+    assert tab.locator("tr.explanation").first.inner_text().count("建议采购") == 1
+    shot(tab, "replenishment-suggestions")
+
+    # keep two rows, make their purchase orders
+    tab.uncheck("#pick-all")
+    assert tab.locator("input[name=pick]:checked").count() == 0
+    picked = [boxes.nth(i).get_attribute("value") for i in range(2)]
+    boxes.nth(0).check()
+    boxes.nth(1).check()
+    tab.click("#create-pos")
+    tab.wait_for_selector("#created")
+    codes = tab.get_attribute("#created", "data-codes").split(",")
+    assert 1 <= len(codes) <= 2
+    drafts = tab.locator("tr[data-status=draft]")
+    skus = " ".join(drafts.nth(i).inner_text() for i in range(drafts.count()))
+    assert all(p.split("|")[0] in skus for p in picked)
+    assert tab.locator("#suppliers tbody tr").count() == 7
+    shot(tab, "purchasing-drafts")
+
+    code = codes[0]
+    tab.click(f"tr[data-po='{code}'] form[action$='/send'] button")
+    tab.wait_for_selector(f"tr[data-po='{code}'][data-status=sent]")
+    tab.click(f"tr[data-po='{code}'] form[action$='/receive'] button")
+    tab.wait_for_selector(f"tr[data-po='{code}'][data-status=received]")
+    remaining = tab.get_attribute(f"tr[data-po='{code}'] [data-col=remaining]", "data-value")
+    assert remaining == "0"
+    shot(tab, "purchasing-received")
+    assert outside == []
