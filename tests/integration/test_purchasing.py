@@ -4,9 +4,11 @@ suggestions turned into draft orders grouped by supplier, and the scorecard's nu
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -245,3 +247,45 @@ def test_two_clerks_receiving_the_same_order_book_it_once(shop: App) -> None:
     assert levels(shop)[("A", "WH-E")] == (48, 0)
     with shop.reader() as uow:
         assert po.get_purchase_order(uow, code)["lines"][0]["received_qty"] == 48
+
+
+def test_cli_suppliers_and_purchase_orders(shop: App, monkeypatch: pytest.MonkeyPatch,
+                                           tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from shopops import cli
+
+    monkeypatch.setattr(cli, "get_app", lambda: shop)
+    runner = CliRunner()
+
+    def run(*args: str, code: int = 0) -> str:
+        result = runner.invoke(cli.app, list(args))
+        if isinstance(result.exception, cli.ShopOpsError):
+            assert result.exception.exit_code == code, result.exception.message
+            return result.exception.code
+        assert result.exit_code == code, result.output
+        return result.stdout
+
+    run("suppliers", "add", "S3", "--name", "新供应商", "--lead-time", "6", "--moq", "10")
+    run("suppliers", "terms", "S3", "B", "--price", "7.80", "--priority", "2")
+    listed = {s["code"]: s for s in json.loads(run("suppliers", "list", "--format", "json"))}
+    assert listed["S3"]["skus"] == 1 and listed["S3"]["moq"] == 10
+    with shop.uow() as uow:
+        code = po.create_purchase_order(uow, "S3", [
+            {"sku": "B", "warehouse": "WH-E", "quantity": 30},
+            {"sku": "B", "warehouse": "WH-S", "quantity": 10}])["code"]
+    run("po", "send", code)
+    assert run("po", "receive", code, "--line", "B=5", code=2) == "request.invalid"  # 2 lines
+    run("po", "receive", code, "--line", "B@WH-E=20/2")
+    orders = json.loads(run("po", "list", "--format", "json", "--supplier", "S3"))
+    assert orders[0]["status"] == "partially_received" and orders[0]["remaining"] == 18
+    assert levels(shop)[("B", "WH-E")] == (20, 0)
+    assert "已取消" in run("po", "cancel", code)
+    assert run("po", "send", code, code=4) == "purchasing.invalid_transition"
+    assert run("po", "receive", "NOPE", code=3) == "resource.not_found"
+    run("po", "list", "--format", "xlsx", "--output", str(tmp_path / "po.xlsx"))
+    assert (tmp_path / "po.xlsx").stat().st_size > 0
+    run("suppliers", "list", "--format", "xlsx", "--output", str(tmp_path / "s.xlsx"))
+    run("replenish", "--demand", "recent", "--format", "xlsx", "--output",
+        str(tmp_path / "r.xlsx"))
+    assert (tmp_path / "r.xlsx").stat().st_size > 0
