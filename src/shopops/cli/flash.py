@@ -45,17 +45,10 @@ def flash_reconcile(sale: Annotated[int, typer.Argument(help="flash sale id")]) 
     """Repair the Redis gate's counts from the database ledger (needs SHOPOPS_REDIS_URL)."""
     from shopops.core.errors import ValidationError
     from shopops.pricing.flash_redis import RedisGate, reconcile, redis_url
-    from shopops.pricing.flash_service import buyer_counts, pool_of
 
     url = redis_url()
     if url is None:
         raise ValidationError("SHOPOPS_REDIS_URL: not set, nothing to reconcile",
                               field="SHOPOPS_REDIS_URL")
-    core = cli.get_app()
-
-    def load(sale_id: int) -> tuple[int, dict[str, int]]:
-        with core.reader() as uow:
-            return pool_of(uow, sale_id)[0], buyer_counts(uow, sale_id)
-
-    with core.reader() as uow:
-        print(json.dumps(reconcile(uow, RedisGate(url, load), sale), ensure_ascii=False))
+    with cli.get_app().reader() as uow:
+        print(json.dumps(reconcile(uow, RedisGate(url), sale), ensure_ascii=False))

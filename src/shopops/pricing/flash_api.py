@@ -28,11 +28,7 @@ def gate(core: App) -> RedisGate | None:
         return None
     key = (id(core), url)
     if key not in _GATES:
-        def load(sale_id: int) -> tuple[int, dict[str, int]]:
-            with core.reader() as uow:
-                return (flash_service.pool_of(uow, sale_id)[0],
-                        flash_service.buyer_counts(uow, sale_id))
-        _GATES[key] = RedisGate(url, load)
+        _GATES[key] = RedisGate(url)
     return _GATES[key]
 
 

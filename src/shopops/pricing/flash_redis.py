@@ -12,6 +12,7 @@ each buyer's count = held + paid units): run after a restart, by the sweep, or a
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from typing import Any
 
 import redis
@@ -46,34 +47,43 @@ def redis_url() -> str | None:
     return os.environ.get("SHOPOPS_REDIS_URL") or None
 
 
-class RedisGate:
-    """The flash-sale gate on one Redis; ``loader(sale_id)`` gives (remaining, {customer: n})
-    from the database when a pool is not loaded yet."""
+Loader = Callable[[], tuple[int, dict[str, int]]]  # (remaining, {customer: held + paid})
 
-    def __init__(self, url: str, loader: Any, prefix: str = "shopops:flash") -> None:
+
+class RedisGate:
+    """The flash-sale gate on one Redis. A pool not in Redis yet is loaded on first use from
+    the caller's own transaction (``load``), never from a second connection: a buyer holding
+    SQLite's write lock must not wait for another one."""
+
+    def __init__(self, url: str, prefix: str = "shopops:flash") -> None:
         self.client = redis.Redis.from_url(url, socket_timeout=2, decode_responses=True)
         self.prefix = prefix
-        self.loader = loader
         self._take = self.client.register_script(TAKE)
         self._give = self.client.register_script(GIVE_BACK)
 
     def keys(self, sale_id: int) -> list[str]:
         return [f"{self.prefix}:{sale_id}:left", f"{self.prefix}:{sale_id}:buyers"]
 
-    def take(self, sale_id: int, customer: str, qty: int, limit: int) -> str:
+    def take(self, sale_id: int, customer: str, qty: int, limit: int, load: Loader) -> str:
         for _ in range(2):
             code = int(self._take(keys=self.keys(sale_id), args=[customer, qty, limit]))
             if code != -2:
                 return VERDICTS[code]
-            self.load(sale_id, *self.loader(sale_id))
+            self.load(sale_id, *load(), replace=False)
         raise RuntimeError(f"flash sale {sale_id}: Redis pool did not load")
 
     def give_back(self, sale_id: int, customer: str, qty: int) -> None:
         self._give(keys=self.keys(sale_id), args=[customer, qty])
 
-    def load(self, sale_id: int, remaining: int, buyers: dict[str, int]) -> None:
-        """Set the pool and the buyers' counts (replacing what Redis had), atomically."""
+    def load(self, sale_id: int, remaining: int, buyers: dict[str, int], *,
+             replace: bool = True) -> None:
+        """Set the pool and the buyers' counts, atomically; without ``replace`` only when the
+        pool is missing (two first buyers loading at once must not undo each other's take)."""
         left, counts = self.keys(sale_id)
+        if not replace:
+            if self.client.set(left, remaining, nx=True) and buyers:
+                self.client.hset(counts, mapping={c: n for c, n in buyers.items() if n})
+            return
         pipe = self.client.pipeline(transaction=True)
         pipe.delete(counts)
         if buyers:

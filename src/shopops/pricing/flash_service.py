@@ -13,7 +13,7 @@ of a sold-out sale never reach the database; the database stays the ledger.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -38,7 +38,8 @@ class FlashSaleExists(Conflict):
 class Gate(Protocol):
     """The optional fast pre-check (Redis): ``take`` answers ok / sold_out / limit_reached."""
 
-    def take(self, sale_id: int, customer: str, qty: int, limit: int) -> str: ...
+    def take(self, sale_id: int, customer: str, qty: int, limit: int,
+             load: Callable[[], tuple[int, dict[str, int]]]) -> str: ...
 
     def give_back(self, sale_id: int, customer: str, qty: int) -> None: ...
 
@@ -149,7 +150,8 @@ def buy(uow: UnitOfWork, sale_id: int, customer: object, qty: object = 1,
     if sale.remaining < count:  # a read without a lock: only ever a quicker "no"
         raise rules.SoldOut("sold out (已抢光)", field="qty")
     if gate is not None:
-        verdict = gate.take(sale_id, who, count, sale.per_customer)
+        verdict = gate.take(sale_id, who, count, sale.per_customer,
+                            lambda: (pool_of(uow, sale_id)[0], buyer_counts(uow, sale_id)))
         if verdict != "ok":
             raise (rules.SoldOut("sold out (已抢光)", field="qty") if verdict == "sold_out"
                    else rules.LimitReached(f"at most {sale.per_customer} per customer (每人限购)",
