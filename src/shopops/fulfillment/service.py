@@ -65,13 +65,16 @@ class ShipmentView:
         return out
 
 
+def _view(r: Shipment, brief: orders.OrderBrief) -> ShipmentView:
+    return ShipmentView(r.id, r.order_id, brief.channel_order_no, brief.store,
+                        r.warehouse_code, r.carrier_code, r.carrier_name, r.tracking_no,
+                        r.service, r.status, r.shipped_at, r.promised_by, r.first_event_at,
+                        r.last_event_at, r.delivered_at)
+
+
 def _views(uow: UnitOfWork, rows: Sequence[Shipment]) -> list[ShipmentView]:
     briefs = {b.id: b for b in orders.order_briefs(uow, ids={r.order_id for r in rows})}
-    return [ShipmentView(r.id, r.order_id, briefs[r.order_id].channel_order_no,
-                         briefs[r.order_id].store, r.warehouse_code, r.carrier_code,
-                         r.carrier_name, r.tracking_no, r.service, r.status, r.shipped_at,
-                         r.promised_by, r.first_event_at, r.last_event_at, r.delivered_at)
-            for r in rows]
+    return [_view(r, briefs[r.order_id]) for r in rows]
 
 
 def _tracking_no(value: object) -> str:
@@ -130,7 +133,7 @@ def ship_order(uow: UnitOfWork, order_id: int, carrier: str, tracking_no: str, *
                           shipment_id=row.id, carrier_code=code, carrier_name=row.carrier_name,
                           tracking_no=number, warehouse=parcel.warehouse,
                           lines=[list(x) for x in parcel.lines])
-    return _views(uow, [row])[0]
+    return _view(row, brief)
 
 
 def list_shipments(uow: UnitOfWork, *, order_id: int | None = None, status: str | None = None,
@@ -244,8 +247,7 @@ def _follow(shipment: Shipment, event: EventRow) -> None:
 
 
 def _order_delivered(uow: UnitOfWork, shipment: Shipment) -> bool:
-    parcels = orders.order_parcels(uow, shipment.order_id)
-    if any(p.status == "reserved" for p in parcels):
+    if orders.has_waiting_parcels(uow, shipment.order_id):
         return False  # part of the order has not even left
     others = uow.session.scalars(select(Shipment).where(
         Shipment.order_id == shipment.order_id)).all()

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from shopops.catalog.service import sku_codes, sku_ids
+from shopops.catalog.service import sku_codes
 from shopops.core.errors import Conflict, InsufficientStock, NotFound
 from shopops.core.uow import UnitOfWork
 from shopops.customers.service import customer_region
@@ -124,6 +124,13 @@ def order_parcels(uow: UnitOfWork, order_id: int) -> list[ParcelView]:
                        tuple(r.reservation_ids)) for r in rows]
 
 
+def has_waiting_parcels(uow: UnitOfWork, order_id: int) -> bool:
+    """True while part of the order is still reserved in a warehouse (not shipped)."""
+    return uow.session.scalar(select(OrderAllocation.id).where(
+        OrderAllocation.order_id == order_id, OrderAllocation.status == "reserved")
+        .limit(1)) is not None
+
+
 def routing_rules(uow: UnitOfWork, store: str | None = None) -> list[Rule]:
     """The store's ordered rules, else the shop-wide list, else the default."""
     keys = {ROUTING_KEY: list(DEFAULT_RULES)}
@@ -146,18 +153,20 @@ def set_routing_rules(uow: UnitOfWork, rules: object, store: str | None = None) 
 # ---------------------------------------------------------------- allocate
 
 
-def _order_lines(uow: UnitOfWork, order_id: int) -> dict[str, int]:
+def _order_lines(uow: UnitOfWork, order_id: int) -> tuple[dict[str, int], dict[str, int]]:
+    """SKU code → units (lines of one SKU merged), and SKU code → id."""
     rows = uow.session.execute(select(OrderLine.sku_id, OrderLine.quantity)
                                .where(OrderLine.order_id == order_id)).all()
     codes = sku_codes(uow, {r.sku_id for r in rows})
     wanted: dict[str, int] = {}
     for sku_id, qty in rows:
         wanted[codes[sku_id][0]] = wanted.get(codes[sku_id][0], 0) + qty
-    return wanted
+    return wanted, {code: sku_id for sku_id, (code, _) in codes.items()}
 
 
-def _stock(uow: UnitOfWork, skus: Iterable[str]) -> list[WarehouseStock]:
-    sellable = {w.code: w for w in stock.list_warehouses(uow) if w.sellable}
+def _stock(uow: UnitOfWork, skus: Iterable[str], warehouses: list[stock.WarehouseView]
+           ) -> list[WarehouseStock]:
+    sellable = {w.code: w for w in warehouses if w.sellable}
     free: dict[str, dict[str, int]] = {code: {} for code in sellable}
     for sku in skus:
         for level in stock.stock_levels(uow, sku=sku):
@@ -201,11 +210,12 @@ def allocate_order(uow: UnitOfWork, order_id: int, province: str | None = None
     store = next(s for s in list_stores(uow) if s.id == order.store_id)
     place = province or customer_region(uow, order.customer_id)
     region = region_of(place)
-    lines = _order_lines(uow, order.id)
+    lines, ids_of = _order_lines(uow, order.id)
     rules = routing_rules(uow, store.code)
     hold = timedelta(hours=int(read_settings(uow, {HOLD_KEY: HOLD_HOURS})[HOLD_KEY]))
+    warehouses = stock.list_warehouses(uow)
     for attempt in range(RACE_ROUNDS):
-        decision = route(lines, region, _stock(uow, lines), rules)
+        decision = route(lines, region, _stock(uow, lines, warehouses), rules)
         if decision.shortages:
             raise _shortage_error(order, decision)
         try:
@@ -222,21 +232,25 @@ def allocate_order(uow: UnitOfWork, order_id: int, province: str | None = None
     if moved != 1:
         raise Conflict(f"order {order.channel_order_no} changed meanwhile", field="order_id")
     uow.session.expire(order, ["status"])
-    wh_ids = {w.code: w.id for w in stock.list_warehouses(uow)}
-    ids_of = sku_ids(uow, lines)
+    wh_ids = {w.code: w.id for w in warehouses}
+    rows = []
     for (code, ids), parcel in zip(held, decision.parcels, strict=True):
-        uow.session.add(OrderAllocation(
+        rows.append(OrderAllocation(
             order_id=order.id, warehouse_id=wh_ids[code], status="reserved", province=place,
             region=region, reservation_ids=ids, allocated_at=uow.now(),
             lines=[OrderAllocationLine(sku_id=ids_of[s], quantity=q) for s, q in parcel.lines]))
+    uow.session.add_all(rows)
     uow.session.flush()
     uow.record("order.allocated", entity="order", entity_id=order.id, store_id=order.store_id,
                source="allocation", from_status="paid", to_status="allocated",
                province=place, region=region, rules=[r.kind for r in rules],
                plan=[{"warehouse": p.warehouse, "lines": [list(x) for x in p.lines]}
                      for p in decision.parcels], explanation=list(decision.explanation))
-    return AllocationResult(order.id, "allocated", place, region,
-                            tuple(order_parcels(uow, order.id)), decision.explanation)
+    parcels = tuple(ParcelView(row.id, order.id, parcel.warehouse, "reserved", parcel.lines,
+                               tuple(row.reservation_ids))
+                    for row, parcel in zip(rows, decision.parcels, strict=True))
+    return AllocationResult(order.id, "allocated", place, region, parcels,
+                            decision.explanation)
 
 
 @dataclass(frozen=True, slots=True)
@@ -264,7 +278,7 @@ def allocate_paid_orders(uow: UnitOfWork, store: str | None = None, limit: int =
 # ---------------------------------------------------------------- steps fulfillment drives
 
 
-def ship_parcel(uow: UnitOfWork, allocation_id: int) -> ParcelView:
+def ship_parcel(uow: UnitOfWork, allocation_id: int) -> None:
     """发货出库: every reservation of the parcel becomes a shipment in the ledger."""
     row = uow.session.get(OrderAllocation, allocation_id)
     if row is None:
@@ -278,14 +292,10 @@ def ship_parcel(uow: UnitOfWork, allocation_id: int) -> ParcelView:
                        field="allocation_id")
     for reservation_id in row.reservation_ids:
         stock.ship(uow, reservation_id)
-    uow.session.expire(row)
-    return next(p for p in order_parcels(uow, row.order_id) if p.allocation_id == row.id)
+    uow.session.expire(row, ["status", "closed_at"])
 
 
-def _advance(uow: UnitOfWork, order_id: int, status: str, at: datetime) -> bool:
-    order = uow.session.get(Order, order_id)
-    if order is None:
-        raise NotFound(f"no order with id {order_id}", field="order_id")
+def _advance(order: Order, status: str, at: datetime) -> bool:
     if not can_advance(order.status, status):
         return False
     order.status = status
@@ -293,15 +303,23 @@ def _advance(uow: UnitOfWork, order_id: int, status: str, at: datetime) -> bool:
     return True
 
 
+def _order(uow: UnitOfWork, order_id: int) -> Order:
+    order = uow.session.get(Order, order_id)
+    if order is None:
+        raise NotFound(f"no order with id {order_id}", field="order_id")
+    return order
+
+
 def record_shipped(uow: UnitOfWork, order_id: int, at: datetime, *, last_parcel: bool,
                    **data: Any) -> bool:
     """A parcel left: a fact on the order; the order becomes shipped with its last parcel.
     Returns whether the order's status changed."""
-    order = order_brief(uow, order_id)
-    changed = last_parcel and _advance(uow, order_id, "shipped", at)
+    order = _order(uow, order_id)
+    before = order.status
+    changed = last_parcel and _advance(order, "shipped", at)
     uow.record("order.shipped", entity="order", entity_id=order_id, store_id=order.store_id,
                occurred_at=at, source="shipment", status_changed=changed,
-               from_status=order.status, **data)
+               from_status=before, **data)
     return changed
 
 
@@ -313,11 +331,12 @@ def record_tracking(uow: UnitOfWork, order_id: int, store_id: int, at: datetime,
 
 def record_delivered(uow: UnitOfWork, order_id: int, at: datetime, **data: Any) -> bool:
     """签收: the order becomes delivered (when its status allows) with a fact."""
-    order = order_brief(uow, order_id)
-    changed = _advance(uow, order_id, "delivered", at)
+    order = _order(uow, order_id)
+    before = order.status
+    changed = _advance(order, "delivered", at)
     uow.record("order.delivered", entity="order", entity_id=order_id, store_id=order.store_id,
                occurred_at=at, source="tracking", status_changed=changed,
-               from_status=order.status, **data)
+               from_status=before, **data)
     return changed
 
 
