@@ -379,7 +379,8 @@ def test_orders_newest_payment_first_with_store_times(shop: Shop) -> None:
         "customer_id": late["customer_id"], "created_at": "2026-11-20T23:25:00+08:00",
         "paid_at": "2026-11-20T23:30:00+08:00", "paid_date": "2026-11-20",
         "goods_amount": "100.00", "shipping_fee": "10.00", "paid_amount": "110.00",
-        "refund_amount": "0.00", "discount_amount": "29.00", "list_amount": "129.00"}
+        "refund_amount": "0.00", "discount_amount": "29.00", "list_amount": "129.00",
+        "store_name": "天猫 tm", "platform": "tmall", "buyer": "张三"}
     assert body["items"][0]["paid_at"] == "2026-11-21T00:30:00+08:00"
     assert body["items"][0]["paid_date"] == "2026-11-21"
     assert body["items"][3]["paid_at"] is None
