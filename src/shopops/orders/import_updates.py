@@ -73,8 +73,9 @@ class UpdateContext:
 
 def update_existing(context: UpdateContext, incoming: list[Incoming], tally: Tally,
                     ) -> list[str]:
-    """Apply a later export to orders already stored; the order numbers applied (updated or
-    found equal) are returned, so their fingerprints can follow."""
+    """Apply a later export to orders already stored; the order numbers applied from an
+    order export (updated or found equal) are returned, so their fingerprints can follow
+    (a settlement's rows are not the order's: they never stand for it)."""
     applied: list[str] = []
     uow = context.uow
     for chunk in chunks(incoming):
@@ -83,7 +84,7 @@ def update_existing(context: UpdateContext, incoming: list[Incoming], tally: Tal
             select(Order).options(selectinload(Order.lines)).where(
                 Order.store_id == context.store.id, Order.channel_order_no.in_(numbers)))}
         for item in chunk:
-            if _update(context, stored[item.channel_order_no], item, tally):
+            if _update(context, stored[item.channel_order_no], item, tally) and item.order:
                 applied.append(item.channel_order_no)
     return applied
 
