@@ -87,6 +87,13 @@ def test_demo_purchase_history_matches_the_ledger(demo: tuple[App, DemoSummary])
     flagged = next(ln.suggestion for ln in plan.lines if ln.suggestion.sku == best
                    and ln.suggestion.warehouse == late[0]["lines"][0]["warehouse"])
     assert flagged.overdue_incoming == late[0]["remaining"] and "逾期未到" in flagged.explanation
+    # suppliers with a history are planned with the lead time they actually took
+    for ln in plan.lines:
+        card = cards.get(ln.supplier or "")
+        if card is not None and card.deliveries >= 5:
+            assert ln.suggestion.lead_time_deliveries == card.deliveries
+            assert ln.suggestion.lead_time_days == card.lead_time_mean_days
+            assert f"按 {card.deliveries} 批到货实测" in ln.suggestion.explanation
 
 
 def test_a_coming_promotion_adds_a_build_up(demo: tuple[App, DemoSummary]) -> None:

@@ -70,6 +70,7 @@ class ReorderInput:
     promo_name: str | None = None  # the calendar promotion those days belong to
     overdue_incoming: int = 0  # part of `incoming` already past its expected day
     backup_supplier: str | None = None  # who else sells it (备选供应商)
+    lead_time_deliveries: int = 0  # > 0: LT and σ_LT measured over this many past deliveries
 
 
 @dataclass(frozen=True)
@@ -104,6 +105,7 @@ class Suggestion:
     overdue_incoming: int
     backup_supplier: str | None
     cover_days_after: float | None  # days the position + the order last at d
+    lead_time_deliveries: int
     explanation: str
 
     def as_json(self) -> dict[str, Any]:
@@ -166,14 +168,15 @@ def suggest(item: ReorderInput, today: date) -> Suggestion:
         lead_time_days=lt, lead_time_sigma=item.lead_time_sigma, review_days=item.review_days,
         service_level=item.service_level, z=round(z, 3), promo_name=item.promo_name,
         overdue_incoming=min(max(item.overdue_incoming, 0), item.incoming),
-        backup_supplier=item.backup_supplier,
+        backup_supplier=item.backup_supplier, lead_time_deliveries=item.lead_time_deliveries,
         cover_days_after=round((position + qty) / d, 1) if d > 0 else None, explanation="")
     return _explained(suggestion)
 
 
 def _explained(s: Suggestion) -> Suggestion:
+    basis = (f"，按 {s.lead_time_deliveries} 批到货实测" if s.lead_time_deliveries else "")
     lead = (f"{s.sku}@{s.warehouse}：日均需求 {s.daily_mean:g} 件，提前期 {s.lead_time_days:g} 天"
-            f"（标准差 {s.lead_time_sigma:g} 天），提前期需求 {s.forecast_lead_time} 件；"
+            f"（标准差 {s.lead_time_sigma:g} 天{basis}），提前期需求 {s.forecast_lead_time} 件；"
             f"服务水平 {s.service_level:.0%}（z={s.z:g}）下安全库存 {s.safety_stock} 件，"
             f"再订货点 {s.reorder_point} 件。")
     stock = (f"库存头寸 = 在库 {s.on_hand} + 在途 {s.incoming} − 占用 {s.reserved} "
@@ -184,9 +187,10 @@ def _explained(s: Suggestion) -> Suggestion:
     line_text = (f"补货线 {line} 件（再订货点 {s.reorder_point} + 大促备货 {s.promo_build_up}）"
                  if s.promo_build_up else f"补货线 {line} 件")
     if s.suggested_qty == 0 and s.position > line:
-        text = f"{lead}{stock}，高于{line_text}，暂不补货。"
-    elif s.suggested_qty == 0:
-        text = f"{lead}{stock}，无预期需求，暂不补货。"
+        text = f"{lead}{stock}，高于{line_text}，暂不补货（建议采购 0 件）。"
+    elif s.suggested_qty == 0:  # at or below the line, yet nothing is missing up to the level
+        why = "无预期需求" if s.daily_mean == 0 else f"已达补到数量 {s.order_up_to} 件"
+        text = f"{lead}{stock}，{why}，暂不补货（建议采购 0 件）。"
     else:
         terms = (f"按起订量 {s.moq}、箱规 {s.case_pack} 取整 +{s.rounding} 件"
                  if s.rounding else f"已满足起订量 {s.moq} 与箱规 {s.case_pack}")

@@ -54,6 +54,9 @@ SETTING_DEFAULTS: dict[str, Any] = {
     "replenishment.review_days": 7,
     "replenishment.history_days": 56,
     "replenishment.default_lead_time_days": 10,
+    # a supplier with at least this many deliveries is planned with the lead time it actually
+    # took (mean and std, sent → delivered) instead of the one agreed; 0 switches this off
+    "replenishment.lead_time_history_min": 5,
 }
 HEADERS = ["SKU", "名称", "仓库", "ABC", "供应商", "建议采购", "提前期需求", "安全库存", "再订货点",
            "复盘期需求", "大促备货", "补到", "在库", "在途", "占用", "库存头寸", "净需求", "起订量",
@@ -129,21 +132,21 @@ class Plan:
         return [line for line in self.lines if line.suggestion.suggested_qty > 0]
 
 
-def _settings(uow: UnitOfWork) -> tuple[float, float, int, int, int]:
+def _settings(uow: UnitOfWork) -> tuple[float, float, int, int, int, int]:
     values = read_settings(uow, SETTING_DEFAULTS)
     try:
         level, level_a = (float(values[k]) for k in ("replenishment.service_level",
                                                       "replenishment.service_level_a"))
-        review, history, lead = (int(values[k]) for k in (
+        review, history, lead, measured = (int(values[k]) for k in (
             "replenishment.review_days", "replenishment.history_days",
-            "replenishment.default_lead_time_days"))
+            "replenishment.default_lead_time_days", "replenishment.lead_time_history_min"))
     except (TypeError, ValueError) as exc:
         raise ValidationError(f"replenishment settings must be numbers: {exc}",
                               field="replenishment") from exc
     if history < 7:
         raise ValidationError("replenishment.history_days must be ≥ 7",
                               field="replenishment.history_days")
-    return level, level_a, review, history, lead
+    return level, level_a, review, history, lead, measured
 
 
 # ---------------------------------------------------------------- demand
@@ -271,7 +274,7 @@ def replenishment_plan(uow: UnitOfWork, *, as_of: date | None = None, store: str
     """补货建议 for every SKU × sellable warehouse with demand or stock, as of `as_of`
     (default the shop's today); `store` limits the demand to one store's sales."""
     today = as_of or business_date(uow.now(), DEFAULT_TIMEZONE)
-    level, level_a, review, history, default_lead = _settings(uow)
+    level, level_a, review, history, default_lead, min_deliveries = _settings(uow)
     store_id = get_store(uow, store).id if store else None
     whs = {row.id: row for row in uow.session.execute(select(WH))}
     wh_ids = {row.code: wid for wid, row in whs.items()}
@@ -285,6 +288,9 @@ def replenishment_plan(uow: UnitOfWork, *, as_of: date | None = None, store: str
         stocked[key[0]].add(key[1])
         position[key] = level_row
     terms = purchasing.sourcing(uow)
+    measured = {c.supplier: c for c in purchasing.supplier_scorecards(uow)
+                if min_deliveries and c.deliveries >= min_deliveries
+                and c.lead_time_mean_days is not None}
     # the forecast covers lead time + review; at least the forecast's default horizon, so a
     # stored `shopops forecast run` of the day is reused instead of fitting again
     horizon = max(max([t.lead_time_days for t in terms.values()] + [default_lead]) + review + 1,
@@ -308,10 +314,16 @@ def replenishment_plan(uow: UnitOfWork, *, as_of: date | None = None, store: str
         found = phase_on(first_promo) if first_promo else None
         promo_name = next((c.name_zh for c in campaigns_for_year(first_promo.year)
                            if found and c.code == found[0]), None) if first_promo else None
+        lead_time = (float(term.lead_time_days), float(term.lead_time_sigma_days), 0) if term \
+            else (float(default_lead), 0.0, 0)
+        card = measured.get(term.supplier) if term else None
+        if card is not None and card.lead_time_mean_days is not None:
+            lead_time = (card.lead_time_mean_days, card.lead_time_sigma_days or 0.0,
+                         card.deliveries)
         item = ReorderInput(
             sku=code, warehouse=whs[wh_id].code, daily_mean=mean, daily_sigma=sigma,
-            lead_time_days=float(term.lead_time_days if term else default_lead),
-            lead_time_sigma=float(term.lead_time_sigma_days if term else 0),
+            lead_time_days=lead_time[0], lead_time_sigma=lead_time[1],
+            lead_time_deliveries=lead_time[2],
             review_days=review, service_level=level_a if cls == "A" else level,
             on_hand=lv.on_hand if lv else 0,
             incoming=incoming.get((sku_id, wh_id), 0) + (lv.in_transit if lv else 0),
