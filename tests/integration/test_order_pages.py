@@ -17,6 +17,7 @@ from shopops.accounts.service import create_user
 from shopops.bootstrap import App
 from shopops.customers.service import customers_for_buyers
 from shopops.orders.browse import OrderQuery, search_orders
+from shopops.service.service import NewRequest, create_request
 from shopops.stores.service import add_store
 from shopops.web.app import create_app
 from tests.factories import (
@@ -161,6 +162,10 @@ def test_excel_export_of_the_filtered_list(logged_in: TestClient) -> None:
 
 def test_order_detail(logged_in: TestClient, shop: tuple[App, dict[str, int]]) -> None:
     order_id = shop[1]["refunded"]
+    assert 'id="after-sales-empty"' in logged_in.get(f"/orders/{order_id}").text
+    with shop[0].uow() as uow:
+        request_id = create_request(uow, NewRequest(order_id=order_id, reason="quality",
+                                                    sku="SKU-B", kind="refund_only"))
     page = logged_in.get(f"/orders/{order_id}")
     assert page.status_code == 200
     html = page.text
@@ -173,6 +178,8 @@ def test_order_detail(logged_in: TestClient, shop: tuple[App, dict[str, int]]) -
     assert [step for step, _ in steps][:2] == ["created", "paid"]
     assert ("refunded", "order") in steps  # no fact written: the order row's time
     assert "2026-11-21 09:00" in html  # paid, Shanghai time
+    assert f'<tr data-request-id="{request_id}" data-status="requested">' in html
+    assert f'href="/aftersales/{request_id}"' in html and "仅退款" in html
     missing = logged_in.get("/orders/999999")
     assert missing.status_code == 404 and 'id="error"' in missing.text
 

@@ -1,7 +1,7 @@
 """订单 console pages: the order list (filters, search, pages, Excel export) and one order in
-detail (lines, amounts, refunds, and its timeline: every step with its time and source, from
-`orders.service.order_timeline`). Figures come from `orders.browse` and `orders.service`, the
-same code paths as /api/v1/orders."""
+detail (lines, amounts, refunds, its timeline — every step with its time and source, from
+`orders.service.order_timeline` — and its after-sales requests from `service.queries`).
+Figures come from `orders.browse` and `orders.service`, the same code paths as /api/v1/orders."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from shopops.core.errors import ShopOpsError
 from shopops.orders.browse import OrderQuery, export_orders, search_orders
 from shopops.orders.models import ORDER_STATUSES
 from shopops.orders.service import get_order, order_timeline
+from shopops.service.queries import RequestFilters, list_requests
 from shopops.stores.models import PLATFORMS
 from shopops.stores.service import list_stores
 from shopops.web.i18n import Translator
@@ -112,11 +113,13 @@ async def order_detail(request: Request, order_id: int) -> Response:
             order = get_order(uow, order_id)
             store = next(s for s in list_stores(uow) if s.code == order["store"])
             timeline = [e.to_json(store.timezone) for e in order_timeline(uow, order_id)]
+            after_sales = list_requests(uow, RequestFilters(order_id=order_id), 1, 100)["items"]
         except ShopOpsError as exc:
             error = exc
     context: dict[str, Any] = {
         "user": user, "active": "orders", "lang": lang, "order": order,
         "store": store if order else None, "timeline": timeline if order else [],
+        "after_sales": after_sales if order else [],
         "error": error_message(Translator(lang), error) if error else None,
     }
     return render(request, "orders/detail.html", context,
