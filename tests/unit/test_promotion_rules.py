@@ -249,7 +249,7 @@ def scenario(draw: st.DrawFn) -> tuple[list[floor_service.SkuInfo], list[Promoti
     return skus, promos
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(scenario())
 def test_no_accepted_promotion_sells_a_single_sku_cart_below_its_floor(
         case: tuple[list[floor_service.SkuInfo], list[Promotion]]) -> None:

@@ -5,8 +5,9 @@ Floor per SKU (:func:`shopops.pricing.floors.price_floor`) = (cost + shipping pe
 commission − minimum margin), the shipping and the minimum margin being per-shop settings.
 
 Worst case checked (documented choice): every SKU the promotion covers, alone in a cart of the
-units where a threshold or 件数 tier of the offers involved is first reached (1, ⌈threshold ÷
-price⌉, 每满 multiples up to 3, at most :data:`MAX_UNITS`; a bundle: 1–3 complete sets), priced
+units where a threshold or 件数 tier of the offers involved is first reached at the list or an
+item-level price (1, ⌈threshold ÷ price⌉, every size up to :data:`MAX_UNITS` with a 每满减;
+a bundle: 1–3 complete sets), priced
 by the engine together with the store's and the platform's other promotions active at the
 promotion's start, for a new buyer holding every coupon and each member tier involved — the
 buyer's best combination. A SKU breaches when, in a combination that uses the promotion, its
@@ -119,19 +120,40 @@ def cart_line(info: SkuInfo, units: int, store: str) -> p.CartLine:
 def threshold_quantities(price: Decimal, offers: Iterable[p.Promotion]) -> list[int]:
     """The units at which a single-SKU cart first reaches each threshold or 件数 tier: between
     two such points the discount stays fixed while the amount grows, so the lowest price per
-    unit is at one of them (1, each ⌈threshold ÷ price⌉, each 每满 multiple up to 3, each tier)."""
+    unit is at one of them (1, each ⌈threshold ÷ price⌉, each tier); with a 每满减 every size
+    up to :data:`MAX_UNITS`."""
     unit = max(to_cents(price), 1)
     found = {1}
     for offer in offers:
+        if isinstance(offer, p.FullReduction) and offer.repeat:
+            # 每满减: the share off swings with every multiple reached — try every size
+            return list(range(1, MAX_UNITS + 1))
         if isinstance(offer, p.FullReduction):
             for threshold, _ in offer.tiers:
-                for k in (1, 2, 3) if offer.repeat else (1,):
-                    found.add(math.ceil(k * to_cents(threshold) / unit))
+                found.add(math.ceil(to_cents(threshold) / unit))
         elif isinstance(offer, p.Coupon) and offer.threshold:
             found.add(math.ceil(to_cents(offer.threshold) / unit))
         elif isinstance(offer, p.MultiBuyDiscount):
             found.update(qty for qty, _ in offer.tiers)
     return sorted(q for q in found if q <= MAX_UNITS)
+
+
+def _unit_prices(info: SkuInfo, line: p.CartLine, offers: Sequence[p.Promotion]
+                 ) -> set[Decimal]:
+    """The unit prices a threshold can be reached at: the list price and each item-level
+    price (限时折扣, 会员价 per tier, 满件折 per tier), since thresholds count the item-level
+    result."""
+    prices = {info.price}
+    for offer in offers:
+        if isinstance(offer, p.MemberPrice):
+            prices.update(tier[info.sku] for tier in offer.prices.values() if info.sku in tier)
+        elif isinstance(offer, p.MultiBuyDiscount) and offer.level == "item_level":
+            prices.update(info.price * r for _, r in offer.tiers)
+        elif isinstance(offer, p.ItemOffer) and offer.level == "item_level":
+            unit = offer.unit_price_for(line, p.Cart((line,)))
+            if unit is not None:
+                prices.add(unit)
+    return {price for price in prices if price > 0}
 
 
 def _tiers(offers: Iterable[p.Promotion]) -> list[str | None]:
@@ -155,8 +177,11 @@ def _carts(promo: p.Promotion, skus: Sequence[SkuInfo], store: str,
     for info in skus:
         line = cart_line(info, 1, store)
         involved = [o for o in [promo, *others] if o.covers(line)]
-        for units in threshold_quantities(info.price, involved):
-            yield info, [cart_line(info, units, store)]
+        units = set()
+        for price in _unit_prices(info, line, involved):
+            units.update(threshold_quantities(price, involved))
+        for n in sorted(units):
+            yield info, [cart_line(info, n, store)]
 
 
 def breaches(promo: p.Promotion, others: Sequence[p.Promotion], skus: Sequence[SkuInfo],
