@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 
 from shopops.accounts.service import create_user
 from shopops.bootstrap import App
+from shopops.orders.import_jobs import ImportJob
 from shopops.orders.models import ImportBatch, Order
 from shopops.stores.service import add_store
 from shopops.web.app import create_app
@@ -179,3 +180,14 @@ def test_console_bad_upload_is_explained(client: TestClient, shop: App) -> None:
     assert client.get("/imports/jobs/unknown").status_code == 404
     with shop.reader() as uow:
         assert uow.session.scalar(select(func.count(ImportBatch.id))) == 0
+
+
+def test_job_progress_percent() -> None:
+    job = ImportJob("j", ["a.csv"])
+    assert job.percent == 0
+    job.progress("read", 2, 3)
+    assert job.percent == 6
+    job.progress("orders", 500, 1000)
+    assert job.percent == 55
+    job.state = "done"
+    assert job.percent == 100

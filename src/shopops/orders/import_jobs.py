@@ -37,12 +37,11 @@ class ImportJob:
 
     @property
     def percent(self) -> int:
-        """0–100 of the current stage (reading counts as the first 10 %)."""
+        """0–100: reading the file(s) is the first 10 %, writing the orders the rest."""
         if self.state != "running":
             return 100
-        if self.stage == "read" or not self.total:
-            return 10 if self.stage != "read" else 5
-        return 10 + int(90 * self.done / self.total)
+        share = self.done / self.total if self.total else 0.0
+        return int(10 * share) if self.stage == "read" else 10 + int(90 * share)
 
 
 class ImportJobs:
