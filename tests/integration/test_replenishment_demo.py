@@ -153,6 +153,16 @@ def test_api_suggestions_agree_with_the_service(demo: tuple[App, DemoSummary]) -
         (ln.suggestion.sku, ln.suggestion.warehouse, ln.suggestion.suggested_qty)
         for ln in plan.to_order()]
     assert client.get("/api/v1/suppliers", headers=headers).json()["total"] == 7
+    one_store = client.get("/api/v1/replenishment/suggestions", headers=headers, params={
+        "demand": "recent", "store": "tmall-flagship", "all": "true", "page_size": 500})
+    assert one_store.status_code == 200
+    shop_wide = {(ln.suggestion.sku, ln.suggestion.warehouse): ln.suggestion.daily_mean
+                 for ln in plan.lines}
+    assert all(i["daily_mean"] <= shop_wide.get((i["sku"], i["warehouse"]), 0) + 1e-9
+               for i in one_store.json()["items"])
+    unknown = client.get("/api/v1/replenishment/suggestions", headers=headers,
+                         params={"store": "nope"})
+    assert unknown.status_code == 404 and unknown.json()["field"] == "store"
     bad = client.post("/api/v1/purchase-orders/NOPE/send", headers=headers)
     assert bad.status_code == 404 and bad.json()["field"] == "code"
     listed = client.get("/api/v1/purchase-orders", params={"status": "received"},
