@@ -195,7 +195,7 @@ def test_presale_balance_with_a_store_offer_in_the_balance_window(core: App) -> 
     with core.uow() as uow:
         presale_service.create_presale(uow, {
             "store": "tm-1", "sku": "B", "code": "psB", "price": "150", "deposit": "20",
-            "multiplier": "2", "deposit_starts_at": "2026-10-20T20:00:00",
+            "deposit_multiplier": "2", "deposit_starts_at": "2026-10-20T20:00:00",
             "deposit_ends_at": "2026-11-01T00:00:00", "balance_starts_at": "2026-11-01T00:00:00",
             "balance_ends_at": "2026-11-12T00:00:00"})
         create_promotion(uow, {"type": "full_reduction", "store": "tm-1", "code": "fr100",

@@ -131,9 +131,10 @@ def test_rate_coupon_validation_names_the_field() -> None:
 
 # -- presale 定金膨胀 ---------------------------------------------------------------------------
 
-def presale(price: str, deposit: str, multiplier: str, refundable: bool = False) -> Presale:
+def presale(price: str, deposit: str, deposit_multiplier: str, refundable: bool = False) -> Presale:
     start = datetime(2026, 10, 20, 20)
-    return Presale(sku="P", price=D(price), deposit=D(deposit), multiplier=D(multiplier),
+    return Presale(sku="P", price=D(price), deposit=D(deposit),
+                   deposit_multiplier=D(deposit_multiplier),
                    deposit_starts_at=start, deposit_ends_at=start + timedelta(days=11),
                    balance_starts_at=start + timedelta(days=11),
                    balance_ends_at=start + timedelta(days=21), refundable=refundable)
@@ -155,7 +156,7 @@ def test_presale_balance_examples(price: str, deposit: str, mult: str, qty: int,
 def test_presale_rules_refuse_an_expansion_above_the_price_and_refund_by_setting() -> None:
     with pytest.raises(InvalidPromotion) as caught:
         presale("150", "100", "2")
-    assert caught.value.field == "multiplier"
+    assert caught.value.field == "deposit_multiplier"
     keep, refund = presale("599", "50", "2"), presale("599", "50", "2", refundable=True)
     during, after = datetime(2026, 10, 25), datetime(2026, 11, 5)
     assert deposit_refund(keep, during, balance_paid=False) == D(50)

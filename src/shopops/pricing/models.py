@@ -141,7 +141,7 @@ class GroupBuyMember(Base):
 
 
 class Presale(Base):
-    """预售 定金膨胀: presale price, deposit × multiplier, deposit and balance windows."""
+    """预售 定金膨胀: presale price, deposit × deposit_multiplier, deposit and balance windows."""
 
     __tablename__ = "presales"
 
@@ -151,7 +151,7 @@ class Presale(Base):
     sku: Mapped[str] = mapped_column(String(64))
     price: Mapped[Decimal] = mapped_column(Cents())
     deposit: Mapped[Decimal] = mapped_column(Cents())
-    multiplier: Mapped[Decimal] = mapped_column(Rate())
+    deposit_multiplier: Mapped[Decimal] = mapped_column(Rate())
     deposit_starts_at: Mapped[datetime] = mapped_column(UtcDateTime())
     deposit_ends_at: Mapped[datetime] = mapped_column(UtcDateTime())
     balance_starts_at: Mapped[datetime] = mapped_column(UtcDateTime())

@@ -138,8 +138,8 @@ def post_sweep(core: CoreDep, body: Annotated[dict[str, Any] | None, Body()] = N
 
 @router.post("/presales", status_code=201)
 def post_presale(body: Json, core: CoreDep) -> dict[str, Any]:
-    """创建预售 定金膨胀: `price`, `deposit`, `multiplier` (定金50抵100 = 2), the deposit and
-    balance windows, `refundable`."""
+    """创建预售 定金膨胀: `price`, `deposit`, `deposit_multiplier` (定金50抵100 = 2), the
+    deposit and balance windows, `refundable`."""
     with core.uow() as uow:
         return presales.create_presale(uow, body)
 

@@ -1,11 +1,12 @@
-"""预售 定金膨胀 presale: pay a deposit (定金) in the warm-up, it counts as ``multiplier`` times
-its value (定金50抵100) against the balance (尾款) paid in the balance window.
+"""预售 定金膨胀 presale: pay a deposit (定金) in the warm-up, it counts as
+``deposit_multiplier`` times its value (定金50抵100) against the balance (尾款) paid in the
+balance window.
 
 Pure: plain data and ``now`` in. The balance follows the Tmall rule text for 定金膨胀: the shop's
 满减 and coupons in the balance stage have their thresholds computed on the presale price (定金 +
 尾款, the goods amount), and the expanded deposit (膨胀金额) is taken off last:
 
-    balance = max(0, goods amount after the other offers − deposit × multiplier × quantity)
+    balance = max(0, goods amount after the other offers − deposit × deposit_multiplier × quantity)
 
 so the buyer never pays a negative balance; ``total_paid = deposit × quantity + balance``.
 """
@@ -27,28 +28,29 @@ STAGE_ZH = {"not_started": "未开始", "deposit": "付定金", "between": "等�
 
 def _multiplier(value: object) -> Decimal:
     if isinstance(value, float | bool):
-        raise InvalidPromotion(f"multiplier: give a decimal string, not {value!r}",
-                               field="multiplier")
+        raise InvalidPromotion(f"deposit_multiplier: give a decimal string, not {value!r}",
+                               field="deposit_multiplier")
     try:
         result = Decimal(str(value))
     except ArithmeticError:
-        raise InvalidPromotion(f"multiplier: {value!r} is not a number",
-                               field="multiplier") from None
+        raise InvalidPromotion(f"deposit_multiplier: {value!r} is not a number",
+                               field="deposit_multiplier") from None
     if not result.is_finite() or result < 1 or result > 10:
-        raise InvalidPromotion(f"multiplier: must be between 1 and 10 (定金50抵100 = 2), "
-                               f"got {value}", field="multiplier")
+        raise InvalidPromotion(f"deposit_multiplier: must be between 1 and 10 (定金50抵100 = 2), "
+                               f"got {value}", field="deposit_multiplier")
     return result
 
 
 @dataclass(frozen=True, kw_only=True)
 class Presale:
-    """One presale SKU: the presale price (预售价), the deposit and its multiplier, the deposit
-    and balance windows (each [start, end)) and whether an unpaid balance refunds the deposit."""
+    """One presale SKU: the presale price (预售价), the deposit and its multiplier, the
+    deposit and balance windows (each [start, end)) and whether an unpaid balance refunds
+    the deposit."""
 
     sku: str
     price: Decimal
     deposit: Decimal
-    multiplier: Decimal
+    deposit_multiplier: Decimal
     deposit_starts_at: datetime
     deposit_ends_at: datetime
     balance_starts_at: datetime
@@ -60,13 +62,13 @@ class Presale:
             raise InvalidPromotion("sku: must not be empty", field="sku")
         object.__setattr__(self, "price", money(self.price, "price", positive=True))
         object.__setattr__(self, "deposit", money(self.deposit, "deposit", positive=True))
-        object.__setattr__(self, "multiplier", _multiplier(self.multiplier))
+        object.__setattr__(self, "deposit_multiplier", _multiplier(self.deposit_multiplier))
         if self.deposit >= self.price:
             raise InvalidPromotion(f"deposit: must be below the price ({self.deposit} ≥ "
                                    f"{self.price})", field="deposit")
         if self.deposit_value > self.price:
-            raise InvalidPromotion(f"multiplier: the expanded deposit {self.deposit_value} "
-                                   f"exceeds the price {self.price}", field="multiplier")
+            raise InvalidPromotion(f"deposit_multiplier: the expanded deposit {self.deposit_value} "
+                                   f"exceeds the price {self.price}", field="deposit_multiplier")
         if self.deposit_starts_at >= self.deposit_ends_at:
             raise InvalidPromotion("deposit_ends_at: must be after deposit_starts_at",
                                    field="deposit_ends_at")
@@ -80,7 +82,7 @@ class Presale:
     @property
     def deposit_value(self) -> Decimal:
         """膨胀金额: what one unit's deposit counts for against the balance."""
-        return round_cents(self.deposit * self.multiplier)
+        return round_cents(self.deposit * self.deposit_multiplier)
 
     def stage(self, now: datetime) -> Stage:
         if now < self.deposit_starts_at:

@@ -32,7 +32,8 @@ class UnknownPresale(NotFound):
 
 def _rule(row: Presale) -> rules.Presale:
     return rules.Presale(sku=row.sku, price=row.price, deposit=row.deposit,
-                         multiplier=row.multiplier, deposit_starts_at=row.deposit_starts_at,
+                         deposit_multiplier=row.deposit_multiplier,
+                         deposit_starts_at=row.deposit_starts_at,
                          deposit_ends_at=row.deposit_ends_at,
                          balance_starts_at=row.balance_starts_at,
                          balance_ends_at=row.balance_ends_at, refundable=row.refundable)
@@ -41,17 +42,19 @@ def _rule(row: Presale) -> rules.Presale:
 def _json(row: Presale, store: str) -> dict[str, Any]:
     rule = _rule(row)
     return {"code": row.code, "store": store, "sku": row.sku, "price": str(row.price),
-            "deposit": str(row.deposit), "multiplier": str(row.multiplier),
+            "deposit": str(row.deposit), "deposit_multiplier": str(row.deposit_multiplier),
             "deposit_value": str(rule.deposit_value), "refundable": row.refundable,
             **{n: getattr(row, n).astimezone(UTC).isoformat() for n in WINDOWS},
             "name": f"定金{row.deposit.normalize():f}抵{rule.deposit_value.normalize():f}"}
 
 
 def create_presale(uow: UnitOfWork, payload: object) -> dict[str, Any]:
-    """创建预售: presale price, deposit × multiplier (定金50抵100), the two windows and whether
-    the deposit is refundable; every rule from :class:`shopops.pricing.presale.Presale`."""
+    """创建预售: presale price, deposit × deposit_multiplier (定金50抵100), the two windows
+    and whether the deposit is refundable; every rule from
+    :class:`shopops.pricing.presale.Presale`."""
     data = as_object(payload, "body")
-    allowed = {"code", "store", "sku", "price", "deposit", "multiplier", "refundable", *WINDOWS}
+    allowed = {"code", "store", "sku", "price", "deposit", "deposit_multiplier", "refundable",
+               *WINDOWS}
     if extra := sorted(set(data) - allowed):
         raise invalid(extra[0], "unknown field for a presale")
     store = get_store(uow, as_text(data.get("store"), "store"))
@@ -59,16 +62,17 @@ def create_presale(uow: UnitOfWork, payload: object) -> dict[str, Any]:
     code = as_text(data["code"], "code") if data.get("code") else f"ps-{uuid.uuid4().hex[:8]}"
     if uow.session.scalar(select(Presale.id).where(Presale.code == code)):
         raise PromotionExists(f"code: presale {code!r} already exists", field="code")
-    for name in ("price", "deposit", "multiplier", *WINDOWS):
+    for name in ("price", "deposit", "deposit_multiplier", *WINDOWS):
         if data.get(name) is None:
             raise invalid(name, "required for a presale")
     times = {n: parse_time(data[n], n, store.timezone) for n in WINDOWS}
     rule = rules.Presale(sku=sku["sku"], price=data["price"], deposit=data["deposit"],
-                         multiplier=data["multiplier"],
+                         deposit_multiplier=data["deposit_multiplier"],
                          refundable=as_bool(data.get("refundable", False), "refundable"),
                          **times)
     row = Presale(code=code, store_id=store.id, sku=rule.sku, price=rule.price,
-                  deposit=rule.deposit, multiplier=rule.multiplier, refundable=rule.refundable,
+                  deposit=rule.deposit, deposit_multiplier=rule.deposit_multiplier,
+                  refundable=rule.refundable,
                   created_at=uow.now(), **times)
     uow.session.add(row)
     uow.session.flush()

@@ -123,7 +123,7 @@ def upgrade() -> None:
         sa.Column("sku", sa.String(length=64), nullable=False),
         sa.Column("price", sa.BigInteger(), nullable=False),
         sa.Column("deposit", sa.BigInteger(), nullable=False),
-        sa.Column("multiplier", sa.Integer(), nullable=False),
+        sa.Column("deposit_multiplier", sa.Integer(), nullable=False),
         _time("deposit_starts_at"),
         _time("deposit_ends_at"),
         _time("balance_starts_at"),
