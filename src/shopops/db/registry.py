@@ -10,8 +10,7 @@ from shopops.fulfillment import models as fulfillment_models
 from shopops.inventory import forecast_models, purchasing_models
 from shopops.inventory import models as inventory_models
 from shopops.marketing import models as marketing_models
-from shopops.orders import allocation_models
-from shopops.orders import import_models
+from shopops.orders import allocation_models, import_models
 from shopops.orders import models as orders_models
 from shopops.pricing import flash_models
 from shopops.pricing import models as pricing_models
@@ -20,16 +19,16 @@ from shopops.stores import models as stores_models
 
 __all__ = [
     "Base",
-    "allocation_models",
     "accounts_models",
+    "allocation_models",
     "analytics_models",
     "catalog_models",
     "customers_models",
     "facts",
     "flash_models",
     "forecast_models",
-    "import_models",
     "fulfillment_models",
+    "import_models",
     "inventory_models",
     "marketing_models",
     "orders_models",
