@@ -261,3 +261,18 @@ def test_exception_queue_finds_each_kind_and_can_be_worked(shop: App, clock: Mov
     assert after.counts["not_shipped"] == 0
     assert {i.exception.kind: i.state for i in after.items}["stalled"] == "acknowledged"
     assert {i.exception.order_id for i in late_days.items} == {unscanned, stalled}
+
+
+def test_releasing_an_allocation_gives_the_units_back(shop: App) -> None:
+    receive(shop, WH_SH={"B": 1}, WH_GZ={"A": 2})
+    order_id = paid_order(shop, "N1", {"A": 2, "B": 1})
+    with shop.uow() as uow:
+        alloc.allocate_order(uow, order_id)
+        fulfil.ship_order(uow, order_id, "SF", "SF5", warehouse="WH-GZ")
+    with shop.uow() as uow:
+        released = alloc.release_allocation(uow, order_id, "买家退款")
+    assert [p.warehouse for p in released] == ["WH-SH"]
+    assert levels(shop)[("B", "WH-SH")] == (1, 0) and levels(shop)[("A", "WH-GZ")] == (0, 0)
+    with shop.uow() as uow:
+        assert alloc.release_allocation(uow, order_id, "again") == []
+        assert [p.status for p in alloc.order_parcels(uow, order_id)] == ["shipped", "released"]

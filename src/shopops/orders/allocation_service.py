@@ -275,6 +275,27 @@ def allocate_paid_orders(uow: UnitOfWork, store: str | None = None, limit: int =
     return BatchResult(done, failed)
 
 
+def release_allocation(uow: UnitOfWork, order_id: int, reason: str) -> list[ParcelView]:
+    """取消分仓: the parcels not yet shipped give their reserved units back (e.g. the order
+    was refunded or closed before shipping). The order's status is the caller's business."""
+    released = []
+    for parcel in order_parcels(uow, order_id):
+        moved = uow.session.execute(
+            update(OrderAllocation).where(OrderAllocation.id == parcel.allocation_id,
+                                          OrderAllocation.status == "reserved")
+            .values(status="released", closed_at=uow.now())).rowcount  # type: ignore[attr-defined]
+        if moved == 1:
+            for reservation_id in parcel.reservation_ids:
+                stock.release(uow, reservation_id)
+            released.append(parcel)
+    if released:
+        order = _order(uow, order_id)
+        uow.record("order.allocation_released", entity="order", entity_id=order_id,
+                   store_id=order.store_id, source="allocation", reason=reason,
+                   warehouses=[p.warehouse for p in released])
+    return released
+
+
 # ---------------------------------------------------------------- steps fulfillment drives
 
 

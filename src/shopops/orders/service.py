@@ -130,6 +130,7 @@ _TIMELINE_STEPS: dict[str, tuple[str, str]] = {
     "order.refunding": ("refunding", "退款中"),
     "order.refunded": ("refunded", "已退款"),
     "order.exception_handled": ("exception", "物流异常处理"),
+    "order.allocation_released": ("allocation_released", "释放分仓占用"),
 }
 
 
