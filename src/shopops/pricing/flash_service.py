@@ -1,11 +1,12 @@
 """Flash sale (秒杀) use cases: create a sale with its pool, buy (→ an unpaid order hold), pay,
 release lapsed holds (the sweep job), status. One transaction each.
 
-Never oversell: a buy changes the buyer's count (``bought + qty <= per_customer``) and the pool
-(``remaining >= qty``) with conditional UPDATEs in the same transaction as the hold row; either
-UPDATE touching no row rolls the whole buy back (409 ``flash_sale.limit_reached`` /
-``flash_sale.sold_out``). Row locks are always taken buyer row → pool row (buy, sweep) or hold →
-pool (pay), so concurrent use cases cannot deadlock. With a Redis gate
+Never oversell: a buy changes the buyer's count (an upsert ``… DO UPDATE … WHERE bought + qty
+<= per_customer``) and the pool (``UPDATE … WHERE remaining >= qty``) in the same transaction
+as the hold row; either statement touching no row rolls the whole buy back (409
+``flash_sale.limit_reached`` / ``flash_sale.sold_out``). Row locks are always taken buyer row
+→ pool row (buy, sweep) or hold → pool (pay), so concurrent use cases cannot deadlock.
+With a Redis gate
 (:mod:`shopops.pricing.flash_redis`) the same checks run first in one Lua script, so most buyers
 of a sold-out sale never reach the database; the database stays the ledger.
 """
@@ -130,13 +131,20 @@ def _sale(uow: UnitOfWork, sale_id: int) -> FlashSale:
     return sale
 
 
-def _ensure_buyer(uow: UnitOfWork, sale_id: int, customer: str) -> None:
-    """The buyer's row, created once (a concurrent creator wins, the other does nothing)."""
+def _count_buyer(uow: UnitOfWork, sale: FlashSale, customer: str, qty: int) -> bool:
+    """Add ``qty`` to the buyer's count if it stays within the limit, in one statement: insert
+    the buyer's row, or on conflict update it only ``WHERE bought + qty <= per_customer``
+    (the row lock makes two tries of the same buyer wait for each other). False: over."""
     dialect = uow.session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    uow.session.execute(insert(FlashSaleBuyer).values(
-        flash_sale_id=sale_id, customer=customer, bought=0).on_conflict_do_nothing(
-        index_elements=["flash_sale_id", "customer"]))
+    upsert = insert(FlashSaleBuyer).values(flash_sale_id=sale.id, customer=customer,
+                                           bought=qty)
+    counted = upsert.on_conflict_do_update(
+        index_elements=["flash_sale_id", "customer"],
+        set_={"bought": FlashSaleBuyer.bought + qty},
+        where=FlashSaleBuyer.bought + qty <= sale.per_customer,
+    ).returning(FlashSaleBuyer.id)
+    return uow.session.execute(counted).first() is not None
 
 
 def buy(uow: UnitOfWork, sale_id: int, customer: object, qty: object = 1,
@@ -166,14 +174,7 @@ def buy(uow: UnitOfWork, sale_id: int, customer: object, qty: object = 1,
 
 def _hold(uow: UnitOfWork, sale: FlashSale, who: str, count: int, now: datetime) -> HoldView:
     session = uow.session
-    _ensure_buyer(uow, sale.id, who)
-    counted = session.execute(
-        update(FlashSaleBuyer)
-        .where(FlashSaleBuyer.flash_sale_id == sale.id, FlashSaleBuyer.customer == who,
-               FlashSaleBuyer.bought + count <= sale.per_customer)
-        .values(bought=FlashSaleBuyer.bought + count)
-        .execution_options(synchronize_session=False))
-    if counted.rowcount != 1:  # type: ignore[attr-defined]
+    if not _count_buyer(uow, sale, who, count):
         raise rules.LimitReached(f"customer: at most {sale.per_customer} per customer (每人限购)",
                                  field="customer")
     until = rules.hold_until(now, sale.hold_minutes)
