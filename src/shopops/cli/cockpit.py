@@ -239,11 +239,15 @@ def _export_files(folder: Path) -> None:
 
     steps = export_demo_files(cli.get_app(), folder)
     table = Table("店铺 store", "平台 platform", "文件 files", "订单 orders", "未导出 left out",
-                  title=f"平台导出文件 export files in {folder} (import commands: README.txt)")
+                  title=f"平台导出文件 export files in {folder}")
     for step in steps:
         table.add_row(step.store, step.platform, "\n".join(step.files), str(step.orders),
-                      "\n".join(f"{n}: {why}" for why, n in step.left_out.items()))
+                      str(sum(step.left_out.values())))
     out.print(table)
+    for step in steps:
+        for why, n in step.left_out.items():
+            out.print(f"  {step.store} ({step.platform}) left out {n}: {why}")
+    out.print(f"import commands, in order: {folder / 'README.txt'}")
 
 
 def _holds_real_data() -> bool:
