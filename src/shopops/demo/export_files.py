@@ -232,8 +232,11 @@ def _readme(steps: list[ImportStep]) -> str:
             lines.append(f"      left out {count}: {reason}")
     lines += ["", "京东: the order list comes as a generic CSV (the JD order export's header is "
               "not public); the 结算 file then only confirms the completed orders' status.",
-              "Into the demo's own database every order is already there: expect `unchanged`; "
+              "Into the demo's own database every order is already there: mostly `unchanged`; "
               "天猫 shows a delivered order as 卖家已发货 (shipped) and an unpaid one as 交易关闭 "
-              "(closed), so those rows are reported, not applied (a status never moves back).",
+              "(closed), so those rows are reported, not applied (a status never moves back); "
+              "a platform splits an order's payment over its lines by its own rule, so some "
+              "orders count as `updated` (their lines); the demo may draw a SKU twice in one "
+              "order, which the files show as one line, reported as a line not in the export.",
               "Into an empty database with the same stores and SKUs every order is new.", ""]
     return "\n".join(lines)
