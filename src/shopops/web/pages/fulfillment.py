@@ -10,11 +10,12 @@ from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
+from starlette.datastructures import UploadFile
 
 from shopops.core.errors import ShopOpsError, ValidationError
 from shopops.fulfillment import board as boards
 from shopops.fulfillment.exceptions import KINDS
-from shopops.fulfillment.service import handle_exception
+from shopops.fulfillment.service import handle_exception, import_tracking_file
 from shopops.stores.service import list_stores
 from shopops.web.i18n import Translator
 from shopops.web.page import (
@@ -50,7 +51,7 @@ def _load(request: Request, q: dict[str, str]
             return None, stores, exc
 
 
-async def board_page(request: Request) -> Response:
+async def board_page(request: Request, report: dict[str, Any] | None = None) -> Response:
     user = signed_in(request)
     if user is None:
         return to_login(request)
@@ -71,7 +72,7 @@ async def board_page(request: Request) -> Response:
         "local": boards.local_time,
         "error": error_message(Translator(lang), error) if error else None,
         "export_url": "/fulfillment/export.xlsx?" + urlencode(q),
-        "back": "/fulfillment?" + urlencode(q),
+        "back": "/fulfillment?" + urlencode(q), "report": report,
     }
     return render(request, "fulfillment/board.html", context,
                   status=error_status(error) if error else 200)
@@ -113,6 +114,26 @@ async def handle(request: Request) -> Response:
                             status_code=303)
 
 
+async def tracking_upload(request: Request) -> Response:
+    """导入物流轨迹文件 from the board: the board again with the import's report."""
+    user = signed_in(request)
+    if user is None:
+        return to_login(request)
+    form = await request.form()
+    upload = form.get("file")
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        report: dict[str, Any] = {"error": "请选择轨迹文件 (CSV / XLSX)"}
+    else:
+        try:
+            with core(request).uow() as uow:
+                report = import_tracking_file(uow, await upload.read(), upload.filename
+                                              ).as_json()
+        except ShopOpsError as exc:
+            report = {"error": exc.message}
+        report["file"] = upload.filename
+    return await board_page(request, report)
+
+
 def logistics_strip(request: Request) -> dict[str, int] | None:
     """The board's counts for the cockpit's strip (the cockpit's store filter applies);
     None when they cannot be had, so the cockpit never fails because of them."""
@@ -131,3 +152,4 @@ def mount(api: FastAPI) -> None:
     api.add_api_route("/fulfillment", board_page, methods=["GET"], **html)
     api.add_api_route("/fulfillment/export.xlsx", board_export, methods=["GET"], **html)
     api.add_api_route("/fulfillment/handle", handle, methods=["POST"], **html)
+    api.add_api_route("/fulfillment/tracking", tracking_upload, methods=["POST"], **html)
