@@ -94,6 +94,12 @@ def test_editor_floor_check_refuses_then_checks_then_saves_with_override(
         assert (override.reason, override.created_by) == ("清仓", "ops")
     edit = logged_in.get("/promotions/deep/edit").text
     assert 'value="0.45"' in edit
+    off = logged_in.post("/promotions/save", data={"editing": "deep", "type": "timed_discount",
+                                                   "skus": "A", "rate": "0.45"},
+                         follow_redirects=False)  # 启用 unticked: switched off, nothing to check
+    assert off.status_code == 303
+    with app.reader() as uow:
+        assert uow.session.scalars(select(Promotion.active)).one() is False
 
 
 def test_simulator_shows_the_quote_explanation(app: App, logged_in: TestClient) -> None:

@@ -139,7 +139,7 @@ def payload_from_form(form: dict[str, str]) -> dict[str, Any]:
     if kind == "full_reduction":
         data["repeat"] = form.get("repeat") == "on"
     data["new_customers_only"] = form.get("new_customers_only") == "on"
-    data["active"] = form.get("active", "on") == "on"
+    data["active"] = form.get("active") == "on"  # an unticked checkbox is not sent
     return data
 
 
