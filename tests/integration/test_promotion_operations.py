@@ -354,3 +354,20 @@ def test_demo_plans_campaigns_with_targets_from_last_year(database_url: str) -> 
             Decimal(quoted["list_total"]) < 100
     finally:
         demo.dispose()
+
+
+def test_bundle_and_rate_coupon_round_trip_through_the_store(core: App) -> None:
+    with core.uow() as uow:
+        bundle = create_promotion(uow, {"type": "bundle", "store": "tm-1", "code": "ab",
+                                        "items": {"A": 1, "B": 1}, "price": "230"})
+        create_promotion(uow, {"type": "coupon", "store": "tm-1", "code": "r9",
+                               "threshold": "100", "rate": "0.9", "max_off": "10"})
+        fails("pricing.below_floor", create_promotion, uow, {
+            "type": "bundle", "store": "tm-1", "items": {"A": 1, "B": 1}, "price": "100"})
+    assert bundle.spec["items"] == {"A": 1, "B": 1} and bundle.spec["price"] == "230.00"
+    cart = {"store": "tm-1", "customer": {"coupons": ["r9"]},
+            "lines": [{"sku": "A", "qty": 1}, {"sku": "B", "qty": 1}]}
+    with core.reader() as uow:
+        quoted = quote_cart(uow, cart, NOW)
+    # A+B ¥250 → 组合价 ¥230 (−20); the 9折券 on its base ¥250 → −25 capped at −10 → ¥220
+    assert (quoted["total"], sorted(quoted["applied"])) == ("220.00", ["ab", "r9"])
