@@ -214,3 +214,25 @@ def test_console_suggestions_to_purchase_orders_and_receipt(
         ordered = {tuple(p.split("|")) for p in picks}
         assert not any((ln.suggestion.sku, ln.suggestion.warehouse) in ordered
                        and ln.suggestion.suggested_qty for ln in after.lines)
+
+
+def test_replenish_create_pos_makes_one_draft_per_supplier(
+        demo: tuple[App, DemoSummary], monkeypatch: pytest.MonkeyPatch) -> None:
+    app, _ = demo
+    items = json.loads(run_cli(app, monkeypatch, "replenish", "--format", "json",
+                               "--demand", "recent", "--create-pos"))
+    placed = [i for i in items if i["purchase_order"]]
+    assert placed and all(set(i) >= CONTRACT_KEYS for i in items)
+    by_supplier: dict[str, set[str]] = {}
+    for i in placed:
+        by_supplier.setdefault(i["supplier"], set()).add(i["purchase_order"])
+    assert all(len(codes) == 1 for codes in by_supplier.values())  # grouped by supplier
+    drafts = json.loads(run_cli(app, monkeypatch, "po", "list", "--status", "draft",
+                                "--format", "json", "--limit", "500"))
+    lines = {(ln["sku"], ln["warehouse"]): (o["code"], ln["quantity"])
+             for o in drafts for ln in o["lines"]}
+    assert all(lines[(i["sku"], i["warehouse"])] == (i["purchase_order"], i["suggested_qty"])
+               for i in placed)
+    again = json.loads(run_cli(app, monkeypatch, "replenish", "--format", "json",
+                               "--demand", "recent"))
+    assert not {(i["sku"], i["warehouse"]) for i in again} & set(lines)
