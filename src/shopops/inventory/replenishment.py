@@ -9,7 +9,8 @@ two replenishment runs), z = the service level's standard normal quantile:
 - reorder_point 再订货点 = forecast_lead_time + safety_stock
 - review_demand 复盘期需求 = d × R
 - promo_build_up 大促备货 = the extra units a calendar promotion is expected to sell on the days
-  within LT + R from today (what the normal forecast does not cover)
+  within LT + R from today (what the normal forecast does not cover); a lull (negative uplift,
+  e.g. buyers waiting in a warm-up) is not subtracted — the cautious side
 - order_up_to 补到 = reorder_point + review_demand + promo_build_up
 - position 库存头寸 = on_hand + incoming − reserved
 - order when position ≤ reorder_point + promo_build_up; then
