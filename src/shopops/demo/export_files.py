@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -32,6 +33,7 @@ from shopops.orders.models import Order, OrderLine
 from shopops.stores.models import Store
 
 MAPPING_FILE = "generic-mapping.json"
+_NEEDS_QUOTES = re.compile(r'[,"\r\n]')
 CHUNK = 2_000  # orders loaded at a time
 
 
@@ -126,11 +128,11 @@ def _kept(orders: list[DemoOrder], why_not: Callable[[DemoOrder], str | None],
 def _cell(value: object) -> str:
     """CSV quoting, except the ="…" guard that platforms write as is (Excel keeps the text)."""
     text = "" if value is None else str(value)
+    if not _NEEDS_QUOTES.search(text):
+        return text
     if text.startswith('="') and text.endswith('"') and '"' not in text[2:-1]:
         return text
-    if any(ch in text for ch in ',"\r\n'):
-        return '"' + text.replace('"', '""') + '"'
-    return text
+    return '"' + text.replace('"', '""') + '"'
 
 
 def _csv(path: Path, headers: list[str], rows: Iterable[Cells], encoding: str) -> None:
