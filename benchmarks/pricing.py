@@ -14,9 +14,18 @@
 3. does the same on a smaller set of promotions where brute force is cheap enough to repeat as
    often as the engine, so the two compare like with like;
 4. prints one table, checks both give the same total, and marks the issue's targets (quote median
-   ≤ 1 ms and p99 ≤ 5 ms for 20 lines / 50 promotions) as met or not met.
+   ≤ 1 ms and p99 ≤ 5 ms for 20 lines / 50 promotions) as met or not met;
+5. flash-sale throughput (``benchmarks/pricing_flash.py``): the buy API through uvicorn on
+   127.0.0.1 with ``--clients`` concurrent clients on PostgreSQL and SQLite, orders/s and
+   oversold units, beside the naive read-then-write stock check in the same run (target: zero
+   oversold at ≥ 500 orders/s on PostgreSQL). ``--flash-attempts 0`` skips it.
 
-The flash-sale throughput half of the benchmark (issue 6) is not measured: no flash sale yet.
+Note: the scenario's "not held" coupons end in ``_held`` too, so the buyer holds every coupon
+(kept as first measured, so numbers stay comparable across versions).
+
+    .venv/bin/python benchmarks/pricing.py --flash-units 1000 --flash-attempts 1500 \
+        --clients 64 --flash-seconds 30 --flash-backends postgresql,sqlite \
+        --redis redis://127.0.0.1:6379/0
 """
 
 from __future__ import annotations
@@ -25,10 +34,14 @@ import argparse
 import random
 import statistics
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
+
+import pricing_flash
 
 from shopops.pricing.engine import (
     best_item_offers,
@@ -229,6 +242,13 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--naive-budget", type=float, default=20.0,
                         help="seconds the brute force may take at the full size")
+    parser.add_argument("--flash-units", type=int, default=1000)
+    parser.add_argument("--flash-attempts", type=int, default=1500, help="0: skip the flash sale")
+    parser.add_argument("--clients", type=int, default=64)
+    parser.add_argument("--flash-seconds", type=float, default=30.0, help="time bound per route")
+    parser.add_argument("--flash-backends", default="postgresql,sqlite")
+    parser.add_argument("--server-workers", type=int, default=2)
+    parser.add_argument("--redis", default=None, help="Redis URL: also measure the Redis gate")
     args = parser.parse_args()
     if not 1 <= args.promotions <= len(FULL_MIX) or not 1 <= args.small <= len(SMALL_MIX):
         parser.error(f"--promotions ≤ {len(FULL_MIX)}, --small ≤ {len(SMALL_MIX)}")
@@ -275,8 +295,35 @@ def main() -> None:
               f"{value:.3f} ms — {verdict}{note}")
     if not all(same for *_, same in rows):
         print("WARNING: the engine and brute force disagree on the total")
-    print("Flash-sale throughput (64 clients, HTTP, PostgreSQL; target ≥ 500 orders/s, zero "
-          "oversold): not measured — the flash sale does not exist yet.")
+    if args.flash_attempts > 0:
+        flash_table(args)
+
+
+def flash_table(args: argparse.Namespace) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        rows = pricing_flash.run(args.flash_backends.split(","), args.flash_units,
+                                 args.flash_attempts, args.clients, args.flash_seconds,
+                                 args.redis, Path(folder), args.server_workers)
+    print(f"\nFlash sale: {args.flash_units} units, 每人限购 1, {args.flash_attempts} buy "
+          f"attempts (10 % repeat buyers), {args.clients} concurrent clients, uvicorn "
+          f"{args.server_workers} workers on 127.0.0.1\n")
+    print(f"| {'database':<10} | {'route':<28} | {'answered':>8} | {'seconds':>7} | "
+          f"{'orders/s':>8} | {'holds':>5} | {'taken':>5} | {'oversold':>8} | over limit |")
+    print(f"|{'-' * 12}|{'-' * 30}|{'-' * 10}|{'-' * 9}|{'-' * 10}|{'-' * 7}|{'-' * 7}|"
+          f"{'-' * 10}|{'-' * 12}|")
+    for r in rows:
+        print(f"| {r['backend']:<10} | {r['route']:<28} | {r['answered']:>8} | "
+              f"{r['seconds']:>7.1f} | {r['per_s']:>8.0f} | {r['held']:>5} | {r['taken']:>5} | "
+              f"{r['oversold']:>8} | {r['over_limit']:>10} |")
+    print("\norders/s = answered buy requests (hold or 409) per second; taken = units the "
+          "database shows held or sold (naive: its orders)")
+    pg = next((r for r in rows if r["backend"] == "postgresql" and r["route"] == "HTTP: ShopOps"),
+              None)
+    if pg is not None:
+        met = pg["oversold"] == 0 and pg["per_s"] >= 500
+        print(f"Target flash sale zero oversold at ≥ 500 orders/s on PostgreSQL: "
+              f"{pg['oversold']} oversold at {pg['per_s']:.0f} orders/s — "
+              f"{'met' if met else 'NOT MET'}")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,303 @@
+"""Flash-sale throughput through the HTTP API (the second half of ``benchmarks/pricing.py``).
+
+For each database (PostgreSQL, SQLite) a fresh, migrated database gets one store, one SKU, an
+API token and a flash sale of ``units`` units (每人限购 1). A uvicorn server on 127.0.0.1 (its
+own process, ``workers`` worker processes) serves the real app plus one benchmark-only route,
+the naive alternative: read the units left and, if there are any, write ``left − 1`` back and
+create the order (read-then-write, two statements, no condition) on a plain table.
+``clients`` threads with keep-alive httpx clients send ``attempts`` buy requests (10 % from
+customers who already tried) as fast as answers come back, bounded by ``seconds``. The same buys
+are also called on the service from threads without HTTP (what the database path sustains
+alone), and through the Redis gate when a Redis URL is given. Oversold units are counted in the
+database afterwards: ShopOps' holds beyond the pool, the naive route's orders beyond its units.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import Column, Integer, MetaData, String, Table, create_engine, text
+
+BENCH_META = MetaData()
+NAIVE_STOCK = Table("bench_naive_stock", BENCH_META, Column("id", Integer, primary_key=True),
+                    Column("remaining", Integer, nullable=False))
+NAIVE_ORDERS = Table("bench_naive_orders", BENCH_META, Column("id", Integer, primary_key=True),
+                     Column("customer", String(64), nullable=False))
+_SERIAL = itertools.count()
+PG_ADMIN_URL = os.environ.get("SHOPOPS_TEST_PG_URL",
+                              "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+
+
+# ---------------------------------------------------------------- the server (child process)
+def web_app() -> Any:
+    """The app with the naive route, for the database in BENCH_FLASH_DB_URL (uvicorn factory,
+    so each worker process builds its own)."""
+    from fastapi import Depends
+    from sqlalchemy import select, update
+
+    from shopops.bootstrap import App
+    from shopops.config import Settings
+    from shopops.web.app import create_app
+    from shopops.web.deps import current_api_user
+
+    core = App(Settings(database_url=os.environ["BENCH_FLASH_DB_URL"]))
+    web = create_app(core)
+
+    def naive_buy(body: dict[str, Any]) -> dict[str, Any]:
+        """The obvious code: check, then write back what was read minus one."""
+        with core.engine.connect() as conn:
+            left = conn.execute(select(NAIVE_STOCK.c.remaining)).scalar_one()
+            conn.commit()
+            if left < 1:
+                return {"status": "sold_out"}
+            conn.execute(update(NAIVE_STOCK).values(remaining=left - 1))
+            conn.execute(NAIVE_ORDERS.insert().values(customer=str(body.get("customer"))))
+            conn.commit()
+        return {"status": "held"}
+
+    web.add_api_route("/bench/naive/orders", naive_buy, methods=["POST"], status_code=201,
+                      dependencies=[Depends(current_api_user)])
+    return web
+
+
+def serve(port: int, workers: int) -> None:
+    """Run the app on 127.0.0.1:port (called in the child process)."""
+    import uvicorn
+
+    uvicorn.run("pricing_flash:web_app", factory=True, host="127.0.0.1", port=port,
+                workers=workers, log_level="warning", access_log=False)
+
+
+# ---------------------------------------------------------------- set-up (parent process)
+@contextmanager
+def database(backend: str, folder: Path) -> Iterator[str]:
+    if backend == "sqlite":
+        folder.mkdir(parents=True, exist_ok=True)
+        yield f"sqlite:///{folder / 'flash.db'}"
+        return
+    name = f"shopops_bench_flash_{os.getpid()}_{next(_SERIAL)}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def prepare(url: str, units: int) -> tuple[str, int]:
+    """Migrate, seed a store, a SKU, a user with a token, the sale and the naive pool."""
+    from shopops.accounts.service import create_token, create_user
+    from shopops.bootstrap import App
+    from shopops.catalog.models import Category, Product, Sku
+    from shopops.config import Settings
+    from shopops.db.migrate import upgrade
+    from shopops.pricing.service import create_promotion
+    from shopops.stores.service import add_store
+
+    core = App(Settings(database_url=url))
+    upgrade(core.engine)
+    with core.uow() as uow:
+        add_store(uow, "tm-1", "tmall")
+        category = Category(code="c", name="服饰", kind="general")
+        uow.session.add(category)
+        uow.session.flush()
+        product = Product(code="P1", name="爆款", category_id=category.id,
+                          created_at=uow.now())
+        uow.session.add(product)
+        uow.session.flush()
+        uow.session.add(Sku(code="HOT", product_id=product.id, name="爆款", attributes={},
+                            price=Decimal("99"), cost=Decimal("40"), listed_at=uow.now(),
+                            active=True))
+        create_user(uow, "bench", "correct-horse-battery", display_name="bench")
+        token = create_token(uow, "bench", "benchmark")
+        sale = create_promotion(uow, {"type": "flash_sale", "store": "tm-1", "sku": "HOT",
+                                      "price": "9.90", "units": units, "per_customer": 1,
+                                      "hold_minutes": 15})
+    BENCH_META.create_all(core.engine)
+    with core.engine.begin() as conn:
+        conn.execute(NAIVE_STOCK.insert().values(id=1, remaining=units))
+    core.dispose()
+    return token, sale.id
+
+
+def counts(url: str, sale_id: int) -> tuple[int, int, int]:
+    """(ShopOps units held or sold, ShopOps holds over one per customer, naive orders)."""
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        holds = conn.execute(text("SELECT COALESCE(SUM(qty), 0) FROM flash_sale_holds "
+                                  "WHERE flash_sale_id = :s"), {"s": sale_id}).scalar_one()
+        over = conn.execute(text(
+            "SELECT COUNT(*) FROM (SELECT customer FROM flash_sale_holds WHERE "
+            "flash_sale_id = :s GROUP BY customer HAVING SUM(qty) > 1) x"),
+            {"s": sale_id}).scalar_one()
+        naive = conn.execute(text("SELECT COUNT(*) FROM bench_naive_orders")).scalar_one()
+    engine.dispose()
+    return int(holds), int(over), int(naive)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def server(url: str, redis_url: str | None, workers: int) -> Iterator[str]:
+    port = _free_port()
+    env = {**os.environ, "BENCH_FLASH_DB_URL": url, "PYTHONPATH": os.pathsep.join(filter(None, [
+        str(Path(__file__).parent), os.environ.get("PYTHONPATH", "")]))}
+    env.pop("SHOPOPS_REDIS_URL", None)
+    if redis_url:
+        env["SHOPOPS_REDIS_URL"] = redis_url
+    child = subprocess.Popen(
+        [sys.executable, "-c", f"import pricing_flash; pricing_flash.serve({port}, {workers})"],
+        env=env)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                httpx.get(f"{base}/api/v1/openapi.json", timeout=1)
+                break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        else:
+            raise RuntimeError("the server did not start")
+        yield base
+    finally:
+        child.terminate()
+        child.wait(timeout=30)
+
+
+# ---------------------------------------------------------------- the load
+def load(base: str, path: str, token: str, attempts: int, clients: int, seconds: float,
+         ) -> dict[str, Any]:
+    """``clients`` threads send up to ``attempts`` buys (bounded by ``seconds``)."""
+    distinct = max(1, attempts * 9 // 10)
+    tickets = itertools.count()
+    lock = threading.Lock()
+    outcomes: Counter[str] = Counter()
+    start = threading.Event()
+    stop_at = [0.0]
+
+    def client() -> None:
+        seen: Counter[str] = Counter()
+        with httpx.Client(base_url=base, timeout=60,
+                          headers={"Authorization": f"Bearer {token}"}) as http:
+            start.wait()
+            while time.monotonic() < stop_at[0]:
+                with lock:
+                    n = next(tickets)
+                if n >= attempts:
+                    break
+                try:
+                    r = http.post(path, json={"customer": f"c{n % distinct:06d}", "qty": 1})
+                    body = r.json()
+                    seen[body.get("code") or body.get("status") or str(r.status_code)] += 1
+                except (httpx.HTTPError, ValueError) as exc:
+                    seen[type(exc).__name__] += 1
+        with lock:
+            outcomes.update(seen)
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    for t in threads:
+        t.start()
+    began = time.perf_counter()
+    stop_at[0] = time.monotonic() + seconds
+    start.set()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - began
+    answered = sum(outcomes.values())
+    return {"seconds": elapsed, "answered": answered, "per_s": answered / elapsed,
+            "held": outcomes.get("held", 0), "outcomes": dict(outcomes)}
+
+
+def direct(url: str, sale_id: int, attempts: int, clients: int, seconds: float,
+           ) -> dict[str, Any]:
+    """The same buys called on the service from ``clients`` threads, no HTTP: what the
+    database path alone sustains."""
+    from shopops.bootstrap import App
+    from shopops.config import Settings
+    from shopops.core.errors import ShopOpsError
+    from shopops.pricing.flash_service import buy
+
+    core = App(Settings(database_url=url))
+    distinct = max(1, attempts * 9 // 10)
+    tickets = itertools.count()
+    lock = threading.Lock()
+    outcomes: Counter[str] = Counter()
+    stop_at = time.monotonic() + seconds
+
+    def worker() -> None:
+        seen: Counter[str] = Counter()
+        while time.monotonic() < stop_at:
+            with lock:
+                n = next(tickets)
+            if n >= attempts:
+                break
+            try:
+                with core.uow() as uow:
+                    buy(uow, sale_id, f"c{n % distinct:06d}", 1)
+                seen["held"] += 1
+            except ShopOpsError as exc:
+                seen[exc.code] += 1
+        with lock:
+            outcomes.update(seen)
+
+    threads = [threading.Thread(target=worker) for _ in range(min(clients, 28))]  # PG pool 30
+    began = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - began
+    core.dispose()
+    answered = sum(outcomes.values())
+    return {"seconds": elapsed, "answered": answered, "per_s": answered / elapsed,
+            "held": outcomes.get("held", 0), "outcomes": dict(outcomes)}
+
+
+def run(backends: list[str], units: int, attempts: int, clients: int, seconds: float,
+        redis_url: str | None, folder: Path, workers: int = 2) -> list[dict[str, Any]]:
+    rows = []
+    for backend in backends:
+        routes = [("HTTP: ShopOps", None), ("HTTP: naive read-then-write", None),
+                  ("service, no HTTP: ShopOps", None)]
+        if redis_url:
+            routes.insert(1, ("HTTP: ShopOps + Redis gate", redis_url))
+        for label, gate_url in routes:
+            with database(backend, folder / f"{backend}-{len(rows)}") as url:
+                token, sale_id = prepare(url, units)
+                path = ("/bench/naive/orders" if "naive" in label
+                        else f"/api/v1/flash-sales/{sale_id}/orders")
+                if label.startswith("service"):
+                    result = direct(url, sale_id, attempts, clients, seconds)
+                else:
+                    with server(url, gate_url, workers) as base:
+                        result = load(base, path, token, attempts, clients, seconds)
+                held, over_limit, naive = counts(url, sale_id)
+                taken = naive if "naive" in label else held
+                rows.append({"backend": backend, "route": label, **result, "units": units,
+                             "taken": taken, "oversold": max(0, taken - units),
+                             "over_limit": 0 if "naive" in label else over_limit})
+            print(f"  {backend} {label}: {result['per_s']:.0f} req/s, taken {taken}/{units}",
+                  file=sys.stderr)
+    return rows
