@@ -312,9 +312,9 @@ def _snapshots(uow: UnitOfWork, settings: dict[str, Any], store: str | None
     by_order: dict[int, list[Shipment]] = {}
     for s in moving:
         by_order.setdefault(s.order_id, []).append(s)
-    known = {b.id for b in open_orders}
-    briefs = open_orders + [b for b in orders.order_briefs(
-        uow, ids=set(by_order) - known, store=store)] if set(by_order) - known else open_orders
+    shipped_only = set(by_order) - {b.id for b in open_orders}
+    briefs = open_orders + (orders.order_briefs(uow, ids=shipped_only, store=store)
+                            if shipped_only else [])
     return [rules.OrderSnapshot(
         b.id, b.channel_order_no, b.store, b.status,
         sla.ship_by(b.paid_at, b.platform, settings) if b.paid_at else None,
