@@ -371,3 +371,24 @@ def test_bundle_and_rate_coupon_round_trip_through_the_store(core: App) -> None:
         quoted = quote_cart(uow, cart, NOW)
     # A+B ¥250 → 组合价 ¥230 (−20); the 9折券 on its base ¥250 → −25 capped at −10 → ¥220
     assert (quoted["total"], sorted(quoted["applied"])) == ("220.00", ["ab", "r9"])
+
+
+def test_a_known_buyer_quotes_only_with_claimed_unused_coupons(core: App) -> None:
+    with core.uow() as uow:
+        create_promotion(uow, {"type": "coupon", "store": "tm-1", "code": "c20",
+                               "threshold": "199", "off": "20"})
+    cart = {"store": "tm-1", "lines": [{"sku": "B", "qty": 2}],
+            "customer": {"id": "buyer-1", "coupons": ["c20"]}}
+    with core.reader() as uow:
+        error = fails("pricing.invalid_cart", quote_cart, uow, cart, NOW)
+    assert error.field == "customer.coupons[0]"
+    with core.uow() as uow:
+        coupon_service.claim_coupon(uow, "c20", "buyer-1")
+    with core.reader() as uow:
+        assert quote_cart(uow, cart, NOW)["total"] == "280.00"
+    with core.uow() as uow:
+        coupon_service.redeem_coupon(uow, "c20", "buyer-1", "order-1")
+    with core.reader() as uow:
+        fails("pricing.invalid_cart", quote_cart, uow, cart, NOW)
+        anonymous = {**cart, "customer": {"coupons": ["c20"]}}  # the Contract's shape: as held
+        assert quote_cart(uow, anonymous, NOW)["total"] == "280.00"

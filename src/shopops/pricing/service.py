@@ -49,7 +49,7 @@ from shopops.pricing.payloads import (
     parse_time,
     spec_of,
 )
-from shopops.pricing.usage_service import capped_promotions, customer_id
+from shopops.pricing.usage_service import capped_promotions, customer_id, usable_claims
 from shopops.stores.service import StoreView, get_store, list_stores
 
 
@@ -343,6 +343,12 @@ def quote_cart(uow: UnitOfWork, request: object, now: datetime) -> dict[str, Any
         if code not in coupons:
             raise _cart_error(f"customer.coupons[{i}]",
                               f"{code!r} is not a coupon of store {store.code} or the platform")
+    if customer_ref is not None:  # a known buyer holds only the coupons claimed and unused
+        usable = usable_claims(uow, [r for r in rows if r.code in held], customer_ref)
+        for i, code in enumerate(held):
+            if code not in usable:
+                raise _cart_error(f"customer.coupons[{i}]", f"{customer_ref} holds no unused "
+                                  f"{code!r} (领券 first; a coupon is used once)")
     capped = capped_promotions(uow, rows, customer_ref)
     paths = floor_service.category_paths(uow)
     promos = [p.with_sub_categories(load_promotion(r, store.code if r.store_id else None), paths)

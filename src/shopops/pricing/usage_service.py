@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from shopops.core.errors import NotFound
 from shopops.core.uow import UnitOfWork
 from shopops.pricing.limits import Limits, check_use, parse_limits, reached
-from shopops.pricing.models import Promotion, PromotionUse
+from shopops.pricing.models import CouponClaim, Promotion, PromotionUse
 from shopops.pricing.promotions import InvalidCart, money
 
 
@@ -83,3 +83,14 @@ def record_use(uow: UnitOfWork, code: str, *, customer: str, order_ref: str, uni
                                  units=units, discount=amount, used_at=uow.now()))
     uow.record("promotion.used", entity="promotion", entity_id=row.id, store_id=row.store_id,
                customer=customer, order_ref=order_ref, discount=str(amount))
+
+
+def usable_claims(uow: UnitOfWork, coupons: Sequence[Promotion], customer: str) -> set[str]:
+    """The codes of ``coupons`` the buyer has claimed and not yet redeemed."""
+    if not coupons:
+        return set()
+    ids = {row.id: row.code for row in coupons}
+    found = uow.session.scalars(select(CouponClaim.promotion_id).where(
+        CouponClaim.promotion_id.in_(ids), CouponClaim.customer == customer,
+        CouponClaim.redeemed_at.is_(None)))
+    return {ids[pid] for pid in found}
