@@ -59,7 +59,9 @@ def test_200_buyers_through_redis_hold_exactly_50_and_redis_matches(
         outcomes = [f.result(timeout=120) for f in futures]
     assert outcomes.count("held") == 50
     assert pool(app, sale_id)["held"] == 50 and pool(app, sale_id)["remaining"] == 0
-    left, buyers = gate.counts(sale_id)
+    with app.reader() as uow:
+        key = flash.sale_gate_key(uow, sale_id)
+    left, buyers = gate.counts(key)
     with app.reader() as uow:
         ledger = {c: n for c, n in flash.buyer_counts(uow, sale_id).items() if n}
     assert left == 0
@@ -73,13 +75,15 @@ def test_reconcile_repairs_redis_from_the_ledger(app: App, gate: RedisGate) -> N
     for customer in ("a", "b"):
         with app.uow() as uow:
             flash.buy(uow, sale_id, customer, 1, gate=gate)
-    left_key, buyers_key = gate.keys(sale_id)
+    with app.reader() as uow:
+        key = flash.sale_gate_key(uow, sale_id)
+    left_key, buyers_key = gate.keys(key)
     gate.client.set(left_key, 99)  # drift: a lost write, a restart from an old snapshot …
     gate.client.hdel(buyers_key, "a")
     with app.reader() as uow:
         report = reconcile(uow, gate, sale_id)
     assert report["remaining"] == 3 and report["redis_remaining_before"] == 99
     assert report["buyers_repaired"] == ["a"]
-    assert gate.counts(sale_id) == (3, {"a": 1, "b": 1})
+    assert gate.counts(key) == (3, {"a": 1, "b": 1})
     with pytest.raises(LimitReached), app.uow() as uow:  # refused by Redis again
         flash.buy(uow, sale_id, "a", 1, gate=gate)

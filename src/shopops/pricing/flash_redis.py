@@ -18,7 +18,7 @@ from typing import Any
 import redis
 
 from shopops.core.uow import UnitOfWork
-from shopops.pricing.flash_service import buyer_counts, pool_of
+from shopops.pricing.flash_service import buyer_counts, pool_of, sale_gate_key
 
 # KEYS: pool key, buyers hash. ARGV: customer, qty, limit.
 # -> 1 ok, 0 sold out, -1 limit reached, -2 pool not loaded (the caller loads and retries)
@@ -61,25 +61,26 @@ class RedisGate:
         self._take = self.client.register_script(TAKE)
         self._give = self.client.register_script(GIVE_BACK)
 
-    def keys(self, sale_id: int) -> list[str]:
-        return [f"{self.prefix}:{sale_id}:left", f"{self.prefix}:{sale_id}:buyers"]
+    def keys(self, sale: str) -> list[str]:
+        """``sale`` is :func:`shopops.pricing.flash_service.gate_key` (id and creation)."""
+        return [f"{self.prefix}:{sale}:left", f"{self.prefix}:{sale}:buyers"]
 
-    def take(self, sale_id: int, customer: str, qty: int, limit: int, load: Loader) -> str:
+    def take(self, sale: str, customer: str, qty: int, limit: int, load: Loader) -> str:
         for _ in range(2):
-            code = int(self._take(keys=self.keys(sale_id), args=[customer, qty, limit]))
+            code = int(self._take(keys=self.keys(sale), args=[customer, qty, limit]))
             if code != -2:
                 return VERDICTS[code]
-            self.load(sale_id, *load(), replace=False)
-        raise RuntimeError(f"flash sale {sale_id}: Redis pool did not load")
+            self.load(sale, *load(), replace=False)
+        raise RuntimeError(f"flash sale {sale}: Redis pool did not load")
 
-    def give_back(self, sale_id: int, customer: str, qty: int) -> None:
-        self._give(keys=self.keys(sale_id), args=[customer, qty])
+    def give_back(self, sale: str, customer: str, qty: int) -> None:
+        self._give(keys=self.keys(sale), args=[customer, qty])
 
-    def load(self, sale_id: int, remaining: int, buyers: dict[str, int], *,
+    def load(self, sale: str, remaining: int, buyers: dict[str, int], *,
              replace: bool = True) -> None:
         """Set the pool and the buyers' counts, atomically; without ``replace`` only when the
         pool is missing (two first buyers loading at once must not undo each other's take)."""
-        left, counts = self.keys(sale_id)
+        left, counts = self.keys(sale)
         if not replace:
             if self.client.set(left, remaining, nx=True) and buyers:
                 self.client.hset(counts, mapping={c: n for c, n in buyers.items() if n})
@@ -91,8 +92,8 @@ class RedisGate:
         pipe.set(left, remaining)
         pipe.execute()
 
-    def counts(self, sale_id: int) -> tuple[int | None, dict[str, int]]:
-        left, counts = self.keys(sale_id)
+    def counts(self, sale: str) -> tuple[int | None, dict[str, int]]:
+        left, counts = self.keys(sale)
         raw = self.client.get(left)
         return (None if raw is None else int(raw),
                 {str(c): int(n) for c, n in self.client.hgetall(counts).items()})
@@ -107,10 +108,11 @@ class RedisGate:
 def reconcile(uow: UnitOfWork, gate: RedisGate, sale_id: int) -> dict[str, Any]:
     """Repair Redis from the database ledger (holds and payments are written there by every
     buy): what Redis said before, and the counts it holds now."""
-    before_left, before_buyers = gate.counts(sale_id)
+    key = sale_gate_key(uow, sale_id)
+    before_left, before_buyers = gate.counts(key)
     remaining, _ = pool_of(uow, sale_id)
     buyers = buyer_counts(uow, sale_id)
-    gate.load(sale_id, remaining, buyers)
+    gate.load(key, remaining, buyers)
     fixed = sorted(c for c in set(buyers) | set(before_buyers)
                    if buyers.get(c, 0) != before_buyers.get(c, 0))
     return {"flash_sale": sale_id, "remaining": remaining, "redis_remaining_before": before_left,

@@ -39,10 +39,10 @@ class FlashSaleExists(Conflict):
 class Gate(Protocol):
     """The optional fast pre-check (Redis): ``take`` answers ok / sold_out / limit_reached."""
 
-    def take(self, sale_id: int, customer: str, qty: int, limit: int,
+    def take(self, sale: str, customer: str, qty: int, limit: int,
              load: Callable[[], tuple[int, dict[str, int]]]) -> str: ...
 
-    def give_back(self, sale_id: int, customer: str, qty: int) -> None: ...
+    def give_back(self, sale: str, customer: str, qty: int) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -124,6 +124,16 @@ def create_flash_sale(uow: UnitOfWork, payload: Mapping[str, Any]) -> FlashSaleV
     return _view(sale, store.code, terms.sku)
 
 
+def gate_key(sale: FlashSale) -> str:
+    """The sale's name in the gate: its id and creation instant, so a database rebuilt from
+    scratch (ids start again at 1) never meets an old sale's counts."""
+    return f"{sale.id}-{int(sale.created_at.timestamp() * 1_000_000)}"
+
+
+def sale_gate_key(uow: UnitOfWork, sale_id: int) -> str:
+    return gate_key(_sale(uow, sale_id))
+
+
 def _sale(uow: UnitOfWork, sale_id: int) -> FlashSale:
     sale = uow.session.get(FlashSale, sale_id)
     if sale is None:
@@ -158,7 +168,7 @@ def buy(uow: UnitOfWork, sale_id: int, customer: object, qty: object = 1,
     if sale.remaining < count:  # a read without a lock: only ever a quicker "no"
         raise rules.SoldOut("sold out (已抢光)", field="qty")
     if gate is not None:
-        verdict = gate.take(sale_id, who, count, sale.per_customer,
+        verdict = gate.take(gate_key(sale), who, count, sale.per_customer,
                             lambda: (pool_of(uow, sale_id)[0], buyer_counts(uow, sale_id)))
         if verdict != "ok":
             raise (rules.SoldOut("sold out (已抢光)", field="qty") if verdict == "sold_out"
@@ -168,7 +178,7 @@ def buy(uow: UnitOfWork, sale_id: int, customer: object, qty: object = 1,
         return _hold(uow, sale, who, count, now)
     except Exception:
         if gate is not None:
-            gate.give_back(sale_id, who, count)
+            gate.give_back(gate_key(sale), who, count)
         raise
 
 
