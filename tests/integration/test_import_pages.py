@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 
 from shopops.accounts.service import create_user
 from shopops.bootstrap import App
+from shopops.core.errors import ShopOpsError
 from shopops.orders.import_jobs import ImportJob
 from shopops.orders.models import ImportBatch, Order
 from shopops.stores.service import add_store
@@ -172,7 +173,7 @@ def test_console_bad_upload_is_explained(client: TestClient, shop: App) -> None:
     started = client.post("/imports", data={"store": "pdd-1"}, headers={"HX-Request": "true"},
                           files=[("files", ("missing-column.csv", bad, "text/csv"))])
     panel = wait_for_job(client, started.text)
-    assert 'data-state="failed"' in panel and "用户实付金额(元)" in panel
+    assert 'data-state="failed"' in panel and "用户实付金额(元)" in panel, panel
     unknown_store = client.post("/imports", data={"store": "nope"},
                                 headers={"HX-Request": "true"}, files=upload("订单明细-pdd.csv"))
     failed = wait_for_job(client, unknown_store.text)
@@ -184,10 +185,11 @@ def test_console_bad_upload_is_explained(client: TestClient, shop: App) -> None:
 
 def test_job_progress_percent() -> None:
     job = ImportJob("j", ["a.csv"])
-    assert job.percent == 0
+    assert job.view().percent == 0
     job.progress("read", 2, 3)
-    assert job.percent == 6
+    assert job.view().percent == 6
     job.progress("orders", 500, 1000)
-    assert job.percent == 55
-    job.state = "done"
-    assert job.percent == 100
+    assert job.view().percent == 55
+    job.finish(None, ShopOpsError("boom"))
+    view = job.view()
+    assert (view.state, view.percent, view.error) == ("failed", 100, job.error)

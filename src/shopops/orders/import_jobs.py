@@ -19,12 +19,27 @@ from shopops.orders.imports import import_orders
 KEEP = 200  # finished jobs remembered for polling (oldest forgotten first)
 
 
+@dataclass(frozen=True, slots=True)
+class JobView:
+    """One consistent look at a job (the thread may move on while a page renders)."""
+
+    id: str
+    files: tuple[str, ...]
+    state: str  # running | done | failed
+    stage: str  # read | orders
+    done: int
+    total: int
+    percent: int  # 0–100: reading the file(s) is the first 10 %, writing the orders the rest
+    summary: dict[str, Any] | None
+    error: ShopOpsError | None
+
+
 @dataclass(slots=True)
 class ImportJob:
     id: str
     files: list[str]
-    state: str = "running"  # running | done | failed
-    stage: str = "read"  # read | orders
+    state: str = "running"
+    stage: str = "read"
     done: int = 0
     total: int = 0
     summary: dict[str, Any] | None = None
@@ -35,13 +50,20 @@ class ImportJob:
         with self.lock:
             self.stage, self.done, self.total = stage, done, total
 
-    @property
-    def percent(self) -> int:
-        """0–100: reading the file(s) is the first 10 %, writing the orders the rest."""
-        if self.state != "running":
-            return 100
-        share = self.done / self.total if self.total else 0.0
-        return int(10 * share) if self.stage == "read" else 10 + int(90 * share)
+    def finish(self, summary: dict[str, Any] | None, error: ShopOpsError | None) -> None:
+        with self.lock:
+            self.summary, self.error = summary, error
+            self.state = "failed" if error is not None else "done"
+
+    def view(self) -> JobView:
+        with self.lock:
+            if self.state != "running":
+                percent = 100
+            else:
+                share = self.done / self.total if self.total else 0.0
+                percent = int(10 * share) if self.stage == "read" else 10 + int(90 * share)
+            return JobView(self.id, tuple(self.files), self.state, self.stage, self.done,
+                           self.total, percent, self.summary, self.error)
 
 
 class ImportJobs:
@@ -53,7 +75,7 @@ class ImportJobs:
 
     def start(self, uow_factory: Callable[[], UnitOfWork], files: Sequence[tuple[str, bytes]],
               store: str | None, platform: str | None, mapping: ColumnMapping | None
-              ) -> ImportJob:
+              ) -> JobView:
         job = ImportJob(uuid.uuid4().hex, [name for name, _ in files])
         with self._lock:
             self._jobs[job.id] = job
@@ -63,11 +85,12 @@ class ImportJobs:
         thread = threading.Thread(target=_run, name=f"import-{job.id[:8]}", daemon=True,
                                   args=(job, uow_factory, list(files), store, platform, mapping))
         thread.start()
-        return job
+        return job.view()
 
-    def get(self, job_id: str) -> ImportJob | None:
+    def get(self, job_id: str) -> JobView | None:
         with self._lock:
-            return self._jobs.get(job_id)
+            job = self._jobs.get(job_id)
+        return job.view() if job else None
 
 
 def _run(job: ImportJob, uow_factory: Callable[[], UnitOfWork],
@@ -77,10 +100,8 @@ def _run(job: ImportJob, uow_factory: Callable[[], UnitOfWork],
         with uow_factory() as uow:
             summary = import_orders(uow, files, store, platform=platform, mapping=mapping,
                                     progress=job.progress)
-        job.summary = summary.as_json()
-        job.state = "done"
+        job.finish(summary.as_json(), None)
     except ShopOpsError as exc:  # the operator's to fix: shown on the page
-        job.error, job.state = exc, "failed"
+        job.finish(None, exc)
     except Exception as exc:  # a crash must end the job, not leave the page polling
-        job.error = ShopOpsError(f"import failed: {type(exc).__name__}: {exc}")
-        job.state = "failed"
+        job.finish(None, ShopOpsError(f"import failed: {type(exc).__name__}: {exc}"))

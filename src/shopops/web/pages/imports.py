@@ -14,7 +14,7 @@ from starlette.datastructures import UploadFile
 
 from shopops.core.errors import ShopOpsError
 from shopops.orders.import_history import list_imports, report_sheets
-from shopops.orders.import_jobs import ImportJob, ImportJobs
+from shopops.orders.import_jobs import ImportJobs, JobView
 from shopops.orders.importers import PLATFORMS, ColumnMapping, ImportFileError
 from shopops.stores.service import list_stores
 from shopops.web.i18n import Translator
@@ -32,6 +32,7 @@ from shopops.web.page import (
 
 NAV = [NavItem("imports", "/imports", "nav.imports", 25)]
 PAGE_SIZE = 20
+SHOWN_PROBLEMS = 1_000  # rows on the page; the xlsx has them all
 MAX_UPLOAD = 200 * 1024 * 1024  # bytes per file; a platform's monthly export fits easily
 
 
@@ -114,12 +115,12 @@ async def start_import(request: Request) -> Response:
     return RedirectResponse(f"/imports/jobs/{job.id}", status_code=303)
 
 
-def _job_context(job: ImportJob, lang: str) -> dict[str, Any]:
+def _job_context(job: JobView, lang: str) -> dict[str, Any]:
     error = error_message(Translator(lang), job.error) if job.error else None
     return {"job": job, "job_error": error}
 
 
-def _job_panel(request: Request, job: ImportJob, lang: str) -> Response:
+def _job_panel(request: Request, job: JobView, lang: str) -> Response:
     return render(request, "imports/job.html", {"lang": lang, **_job_context(job, lang)})
 
 
@@ -156,7 +157,8 @@ async def import_detail(request: Request, import_id: int) -> Response:
                       status=error_status(exc))
     return render(request, "imports/report.html",
                   {"user": user, "active": "imports", "lang": lang, "report": report,
-                   "error": None})
+                   "problems": report["problems"][:SHOWN_PROBLEMS],
+                   "hidden": max(0, len(report["problems"]) - SHOWN_PROBLEMS), "error": None})
 
 
 async def import_report_xlsx(request: Request, import_id: int) -> Response:
