@@ -48,12 +48,21 @@ def crowded(draw: st.DrawFn) -> tuple[Cart, list[Promotion]]:
 
 def exhaustive_key(cart: Cart, promos: list[Promotion]) -> tuple[int, int, tuple[str, ...]]:
     """min over every legal combination of (total in 分, −gifts, sorted ids)."""
+    return exhaustive(cart, promos)[0]
+
+
+def exhaustive(cart: Cart, promos: list[Promotion],
+               ) -> tuple[tuple[int, int, tuple[str, ...]], tuple[str, ...]]:
+    """The smallest key and the ids that took something off in that combination (a quote's
+    ``applied``; an offer worth ¥0 there is in the key's ids but not applied)."""
     items = best_item_offers(cart, [p for p in promos if isinstance(p, ItemOffer)], NOW)
     base = [amount for amount, _ in items]
     offers = [o for o, _ in order_candidates(cart, promos, NOW, base).values()]
     keys = []
     for combination in legal_combinations(offers):
-        amounts = price_combination(cart, base, combination).amounts
+        priced = price_combination(cart, base, combination)
+        amounts = priced.amounts
+        applied = tuple(sorted(o.id for o, _ in priced.steps))
 
         def goods(p: Promotion, amounts: list[int] = amounts) -> int:
             return sum(a for ln, a in zip(cart.lines, amounts, strict=True) if p.covers(ln))
@@ -64,7 +73,7 @@ def exhaustive_key(cart: Cart, promos: list[Promotion]) -> tuple[int, int, tuple
         free = any(isinstance(p, FreeShippingThreshold) and any(p.covers(ln) for ln in cart.lines)
                    and goods(p) >= int(p.threshold * 100) for p in active)
         total = sum(amounts) + (0 if free else int(cart.shipping_fee * 100))
-        keys.append((total, -len(gifts), tuple(sorted(o.id for o in combination))))
+        keys.append(((total, -len(gifts), tuple(sorted(o.id for o in combination))), applied))
     return min(keys)
 
 
@@ -74,10 +83,10 @@ def test_search_picks_the_smallest_key_of_every_legal_combination(
         case: tuple[Cart, list[Promotion]]) -> None:
     cart, promos = case
     q = quote(cart, promos, NOW)
-    total, gifts, ids = exhaustive_key(cart, promos)
+    (total, gifts, _), applied = exhaustive(cart, promos)
     assert int(q.total * 100) == total
     assert len(q.gifts) == -gifts
-    assert q.applied == ids
+    assert q.applied == applied
 
 
 @MANY
@@ -87,6 +96,16 @@ def test_line_index_agrees_with_covers(case: tuple[Cart, list[Promotion]]) -> No
     index = LineIndex(cart)
     for p in promos:
         assert index.covered(p) == tuple(i for i, ln in enumerate(cart.lines) if p.covers(ln))
+
+
+def test_line_index_matches_parent_categories_like_covers() -> None:
+    cart = Cart((CartLine("A", 1, Decimal("10"), category="tees", category_path=("apparel",)),
+                 CartLine("B", 1, Decimal("10"), category="apparel"),
+                 CartLine("C", 1, Decimal("10"), category="snacks")))
+    promo = FullReduction(id="f", name="服饰满减", categories={"apparel"},
+                          tiers=((Decimal("10"), Decimal("1")),))
+    assert LineIndex(cart).covered(promo) == (0, 1)
+    assert [promo.covers(ln) for ln in cart.lines] == [True, True, False]
 
 
 def test_overlapping_store_offers_are_priced_line_by_line() -> None:

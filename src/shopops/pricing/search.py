@@ -74,8 +74,10 @@ class LineIndex:
                 pool = self.by_store.get(store, ())
             else:
                 pool = self.every
-            found = tuple(pool) if categories is None else \
-                tuple(i for i in pool if lines[i].category in categories)
+            # the category test of Promotion.covers: the line's category or one of its parents
+            found = tuple(pool) if categories is None else tuple(
+                i for i in pool if lines[i].category in categories
+                or any(c in categories for c in lines[i].category_path))
         self._covered[id(promo)] = found
         return found
 
