@@ -30,7 +30,8 @@ from shopops.stores.service import StoreView
 
 ZERO = Decimal("0")
 # fields a later export may fill in or correct without a status change
-LATER_FIELDS = ("paid_at", "shipped_at", "completed_at", "refund_amount")
+LATER_FIELDS = ("paid_at", "shipped_at", "delivered_at", "completed_at", "promised_at",
+                "refund_amount")
 # the order's money: follows its lines when a later export changes or adds lines
 AMOUNT_FIELDS = ("list_amount", "discount_amount", "goods_amount", "shipping_fee",
                  "paid_amount", "refund_amount")
