@@ -116,7 +116,7 @@ def best_item_offers(cart: Cart, offers: Iterable[ItemOffer], now: datetime,
     lines = cart.lines
     usable = sorted((o for o in offers if o.level == "item_level" and o.usable_by(cart, now)),
                     key=lambda o: o.id)
-    unit_cents = [to_cents(line.unit_price) for line in lines]
+    unit_cents = [int(line.unit_price * 100) for line in lines]  # validated: ≤ 2 decimals
     amounts = [u * line.quantity for u, line in zip(unit_cents, lines, strict=True)]
     chosen: list[ItemOffer | None] = [None] * len(lines)
     for offer in usable:

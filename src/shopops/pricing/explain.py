@@ -155,7 +155,7 @@ def build_quote(cart: Cart, promos: Sequence[Promotion], now: datetime,
                  gifts: Sequence[GiftWithPurchase], free: FreeShippingThreshold | None,
                  candidates: Mapping[str, object],
                  covered: Callable[[Promotion], Sequence[int]] | None = None) -> Quote:
-    list_cents = [line.list_cents for line in cart.lines]
+    list_cents = [int(line.unit_price * 100) * line.quantity for line in cart.lines]
     steps = _item_steps(cart, item, list_cents)
     steps += [_order_step(cart, promo, per_line) for promo, per_line in priced.steps]
     steps += [Step(g.id, g.name, g.kind, g.level, Decimal("0.00"), ()) for g in gifts]
