@@ -152,6 +152,21 @@ def counts(url: str, sale_id: int) -> tuple[int, int, int]:
     return int(holds), int(over), int(naive)
 
 
+def forget(url: str, redis_url: str, sale_id: int) -> None:
+    """Drop the benchmark sale's counts from Redis."""
+    from shopops.bootstrap import App
+    from shopops.config import Settings
+    from shopops.pricing.flash_redis import RedisGate
+    from shopops.pricing.flash_service import sale_gate_key
+
+    core = App(Settings(database_url=url))
+    with core.reader() as uow:
+        key = sale_gate_key(uow, sale_id)
+    core.dispose()
+    gate = RedisGate(redis_url)
+    gate.client.delete(*gate.keys(key))
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -294,6 +309,8 @@ def run(backends: list[str], units: int, attempts: int, clients: int, seconds: f
                     with server(url, gate_url, workers) as base:
                         result = load(base, path, token, attempts, clients, seconds)
                 held, over_limit, naive = counts(url, sale_id)
+                if gate_url:
+                    forget(url, gate_url, sale_id)
                 taken = naive if "naive" in label else held
                 rows.append({"backend": backend, "route": label, **result, "units": units,
                              "taken": taken, "oversold": max(0, taken - units),
