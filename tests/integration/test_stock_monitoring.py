@@ -83,6 +83,11 @@ def test_planted_stock_situations_raise_their_alerts(demo: tuple[App, DemoSummar
     for alert in (a for a in board.alerts if a.sku in slow):
         assert alert.action == "清仓促销" and alert.clearance is not None
         assert 0 < alert.clearance.units_to_sell <= alert.available
+        # the markdown is checked against the strictest store's price floor (价格底线)
+        plan = alert.clearance
+        assert plan.floor is not None and plan.markdown_price is not None
+        assert plan.markdown_price >= min(plan.floor, plan.price or plan.floor)
+        assert "价格底线" in alert.message
     assert board.summary["alerts"]["best_seller_low_cover"] == len(
         alerted(board, "best_seller_low_cover"))
 

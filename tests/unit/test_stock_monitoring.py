@@ -182,3 +182,18 @@ def test_board_rows_add_up() -> None:
     assert board.window_start == date(2026, 10, 22)
     alert = board.alerts[0]
     assert alert.warehouse is None and alert.action == "补货" and "补货" in alert.message
+
+
+@pytest.mark.parametrize(("price", "floor", "markdown", "clearance_price", "limited"), [
+    ("100.00", "60.00", "0.30", "70.00", False),  # 30% off keeps ¥70 ≥ ¥60
+    ("100.00", "75.50", "0.24", "76.00", True),  # the floor leaves room for 24% only
+    ("100.00", "100.00", "0", "100.00", True),  # no room at all: no markdown
+    ("80.00", "95.00", "0", "80.00", True),  # listed below its floor already
+])
+def test_clearance_markdown_never_goes_below_the_price_floor(
+        price: str, floor: str, markdown: str, clearance_price: str, limited: bool) -> None:
+    plan = clearance(500, 1.0, Thresholds(), Decimal(price), Decimal(floor))  # step: 30%
+    assert plan.markdown == Decimal(markdown)
+    assert plan.markdown_price == Decimal(clearance_price)
+    assert plan.floor_limited is limited
+    assert plan.markdown_price >= min(Decimal(floor), Decimal(price))

@@ -1,17 +1,19 @@
-"""Stock API (库存): stock levels per SKU × warehouse, the monitoring board and stock alerts."""
+"""Stock API (库存): stock levels per SKU × warehouse, the ledger's moves (read and post),
+the monitoring board and stock alerts."""
 
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Body, Query
 from pydantic import BaseModel, Field
 
 from shopops.inventory.monitoring_service import alerts_json, stock_board
+from shopops.inventory.moves import list_moves, post_move
 from shopops.inventory.service import stock_levels
-from shopops.web.deps import Paged, PageDep, ReaderDep
+from shopops.web.deps import CoreDep, Paged, PageDep, ReaderDep
 
 router = APIRouter(tags=["stock 库存"])
 
@@ -19,6 +21,18 @@ DateParam = Annotated[date | None, Query(
     alias="date", description="as of the close of this business day, YYYY-MM-DD "
                               "(default: the shop's today)")]
 
+
+MOVE_EXAMPLES: dict[str, Any] = {
+    "receipt": {"summary": "采购入库", "value": {
+        "kind": "receipt", "sku": "P001-01", "warehouse": "WH-SH", "quantity": 50,
+        "reference": "PO-1001"}},
+    "adjustment": {"summary": "盘点调整", "value": {
+        "kind": "adjustment", "sku": "P001-01", "warehouse": "WH-SH", "delta": -2,
+        "reason": "盘点短少"}},
+    "transfer": {"summary": "调拨", "value": {
+        "kind": "transfer", "sku": "P001-01", "warehouse": "WH-SH", "to_warehouse": "WH-GZ",
+        "quantity": 10}},
+}
 
 
 class StockLevelOut(BaseModel):
@@ -42,6 +56,32 @@ def get_levels(uow: ReaderDep, page: PageDep,
     items = [asdict(lv) for lv in levels[page.offset:page.offset + page.page_size]]
     return {"items": items, "page": page.page, "page_size": page.page_size,
             "total": len(levels)}
+
+
+@router.get("/stock/moves")
+def get_moves(uow: ReaderDep, page: PageDep,
+              sku: Annotated[str | None, Query(description="SKU code")] = None,
+              warehouse: Annotated[str | None, Query(description="warehouse code")] = None,
+              kind: Annotated[str | None, Query(description="receipt, shipment, reserve, "
+                                                "release, return, adjustment, transfer_out…")
+                              ] = None,
+              since: Annotated[datetime | None, Query(description="from (ISO-8601)")] = None,
+              until: Annotated[datetime | None, Query(description="before (ISO-8601)")] = None,
+              ) -> dict[str, Any]:
+    """库存流水 the ledger's moves, newest first (never edited)."""
+    total, items = list_moves(uow, sku=sku, warehouse=warehouse, kind=kind, since=since,
+                              until=until, offset=page.offset, limit=page.page_size)
+    return {"items": items, "page": page.page, "page_size": page.page_size, "total": total}
+
+
+@router.post("/stock/moves", status_code=201)
+def create_move(core: CoreDep, body: Annotated[dict[str, Any], Body(
+        openapi_examples=MOVE_EXAMPLES)]) -> dict[str, Any]:
+    """Post one move: receipt (采购入库), adjustment (盘点调整: signed delta + reason), return
+    (退货入库: restock or 待检区) or transfer (调拨发出, in transit until received). The
+    balance changes with its move in one transaction; stock never goes negative (409)."""
+    with core.uow() as uow:
+        return post_move(uow, body)
 
 
 @router.get("/stock/board")

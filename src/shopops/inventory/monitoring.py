@@ -24,7 +24,8 @@ ending with `today` (inclusive):
   sales in the window (清仓促销), each slow mover with a clearance suggestion:
   units to sell = available − ⌈avg daily sales × target cover⌉ (all of it without sales), markdown
   10% when cover ≤ 1.5 × the slow-mover line, 20% up to 3 ×, 30% beyond or without sales.
-  The price-floor check of the markdown comes with the pricing floors.
+  The markdown never takes the price below the SKU's price floor (价格底线, pricing floors):
+  where the step would, it is cut to the deepest markdown the floor allows (maybe 0).
 """
 
 from __future__ import annotations
@@ -126,7 +127,11 @@ class WarehouseRow:
 class Clearance:
     units_to_sell: int
     target_cover_days: float
-    markdown: Decimal  # suggested discount, 0.20 = 20% off (price floor check: later)
+    markdown: Decimal  # suggested discount, 0.20 = 20% off, never below the price floor
+    price: Decimal | None = None  # list price 标价
+    floor: Decimal | None = None  # price floor 价格底线 (the strictest store's)
+    markdown_price: Decimal | None = None  # price after the markdown 清仓价
+    floor_limited: bool = False  # the markdown step was cut to stay at or above the floor
 
 
 @dataclass(frozen=True)
@@ -263,8 +268,18 @@ def fifo_oldest(on_hand: int, incoming_newest_first: Iterable[tuple[date, int]]
     return oldest
 
 
-def clearance(available: int, avg_daily_sales: float, t: Thresholds) -> Clearance:
-    """Units to sell to get down to the target cover, and the markdown step to do it with."""
+def floor_markdown(price: Decimal, floor: Decimal) -> Decimal:
+    """The deepest markdown, in whole percent, that keeps price × (1 − markdown) ≥ floor."""
+    if price <= 0 or floor >= price:
+        return Decimal(0)
+    room = (Decimal(1) - floor / price) * 100
+    return Decimal(int(room)) / 100
+
+
+def clearance(available: int, avg_daily_sales: float, t: Thresholds,
+              price: Decimal | None = None, floor: Decimal | None = None) -> Clearance:
+    """Units to sell to get down to the target cover, and the markdown step to do it with —
+    cut to the floor's room when a price and its floor are known."""
     target = float(t.clearance_target_cover_days)
     keep = math.ceil(avg_daily_sales * target - 1e-9) if avg_daily_sales > 0 else 0
     cover = days_of_cover(available, avg_daily_sales)
@@ -273,7 +288,13 @@ def clearance(available: int, avg_daily_sales: float, t: Thresholds) -> Clearanc
         if cover is not None and cover <= multiple * float(t.slow_mover_cover_days):
             markdown = step
             break
-    return Clearance(max(available - keep, 0), target, markdown)
+    units = max(available - keep, 0)
+    if price is None or floor is None:
+        return Clearance(units, target, markdown)
+    allowed = floor_markdown(price, floor)
+    chosen = min(markdown, allowed)
+    return Clearance(units, target, chosen, price, floor,
+                     (price * (1 - chosen)).quantize(Decimal("0.01")), chosen < markdown)
 
 
 # ---------------------------------------------------------------- the board
@@ -313,7 +334,8 @@ def _sku_row(sku: str, name: str, positions: list[Position], daily: Sequence[int
         warehouses=[_warehouse_row(p, today, window) for p in positions])
 
 
-def _alerts(row: SkuRow, t: Thresholds) -> list[Alert]:
+def _alerts(row: SkuRow, t: Thresholds,
+            price_floor: tuple[Decimal, Decimal] | None = None) -> list[Alert]:
     alerts = []
     low, high = float(t.best_seller_cover_days), float(t.slow_mover_cover_days)
     if row.best_seller and row.days_of_cover is not None and row.days_of_cover < low:
@@ -323,7 +345,7 @@ def _alerts(row: SkuRow, t: Thresholds) -> list[Alert]:
             f"畅销品 {row.sku} 可用 {row.available} 件，日均销量 {row.avg_daily_sales:g}，"
             f"仅够卖 {row.days_of_cover:g} 天（低于 {low:g} 天），请尽快补货"))
     if row.slow_mover:
-        plan = clearance(row.available, row.avg_daily_sales, t)
+        plan = clearance(row.available, row.avg_daily_sales, t, *(price_floor or (None, None)))
         why = (f"近 {t.sales_window_days} 天无销售" if row.days_of_cover is None else
                f"可售 {row.days_of_cover:g} 天（超过 {high:g} 天）")
         alerts.append(Alert(
@@ -331,15 +353,25 @@ def _alerts(row: SkuRow, t: Thresholds) -> list[Alert]:
             row.avg_daily_sales, row.days_of_cover, high, row.abc, "清仓促销",
             f"滞销品 {row.sku} 可用 {row.available} 件，{why}；建议清仓促销 "
             f"{plan.units_to_sell} 件，折扣 {plan.markdown * 100:.0f}% "
-            f"以降到 {plan.target_cover_days:g} 天可售", plan))
+            f"以降到 {plan.target_cover_days:g} 天可售{_floor_note(plan)}", plan))
     return alerts
+
+
+def _floor_note(plan: Clearance) -> str:
+    if plan.floor is None:
+        return ""
+    if plan.floor_limited:
+        return f"（受价格底线 ¥{plan.floor} 限制，清仓价 ¥{plan.markdown_price}）"
+    return f"（清仓价 ¥{plan.markdown_price}，不低于价格底线 ¥{plan.floor}）"
 
 
 def build_board(today: date, t: Thresholds, positions: Iterable[Position],
                 daily_sales: Mapping[str, Sequence[int]], amounts: Mapping[str, Decimal],
-                names: Mapping[str, str]) -> Board:
+                names: Mapping[str, str],
+                price_floors: Mapping[str, tuple[Decimal, Decimal]] | None = None) -> Board:
     """The monitoring board as of the close of `today`. `daily_sales[sku]` holds the units
-    sold on each window day, oldest first (window = t.sales_window_days)."""
+    sold on each window day, oldest first (window = t.sales_window_days); `price_floors[sku]`
+    = (list price, price floor) keeps clearance markdowns at or above the floor."""
     window = t.sales_window_days
     by_sku: dict[str, list[Position]] = {}
     for p in sorted(positions, key=lambda p: (p.sku, p.warehouse)):
@@ -350,7 +382,7 @@ def build_board(today: date, t: Thresholds, positions: Iterable[Position],
     classes = abc_classes(sold_amounts, t.abc_a_share, t.abc_b_share)
     rows = [_sku_row(s, names.get(s, ""), by_sku.get(s, []), daily_sales.get(s, zero),
                      sold_amounts[s], classes[s], today, t) for s in skus]
-    alerts = [a for row in rows for a in _alerts(row, t)]
+    alerts = [a for row in rows for a in _alerts(row, t, (price_floors or {}).get(row.sku))]
     ratio = sell_through_ratio((r.sku for r in rows if r.on_hand > 0),
                                (r.sku for r in rows if r.units_sold > 0))
     stock = sum((p.opening_on_hand + p.on_hand) / 2 for ps in by_sku.values() for p in ps)

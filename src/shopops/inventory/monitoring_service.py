@@ -33,6 +33,8 @@ from shopops.inventory.monitoring import (
 )
 from shopops.inventory.service import stock_levels
 from shopops.orders.models import Order, OrderLine
+from shopops.pricing.floor_service import highest_floors
+from shopops.stores.service import list_stores
 
 BAL = cast(Table, StockBalance.__table__)
 MOVES = cast(Table, StockMove.__table__)
@@ -43,7 +45,7 @@ AGE_LOOKBACK_DAYS = 730  # stock age looks back this far in the ledger (older: l
 BOARD_HEADERS = ["SKU", "名称", "在库", "可用", "销量", "销售额", "日均销量", "可售天数",
                  "周转天数", "ABC", "XYZ", "CV", "库龄(天)", "畅销", "滞销"]
 ALERT_HEADERS = ["类型", "SKU", "仓库", "可用", "日均销量", "可售天数", "阈值(天)", "ABC",
-                 "建议", "清仓件数", "折扣", "说明"]
+                 "建议", "清仓件数", "折扣", "清仓价", "价格底线", "说明"]
 
 
 def thresholds(uow: UnitOfWork) -> Thresholds:
@@ -84,7 +86,8 @@ def stock_board(uow: UnitOfWork, today: date | None = None,
                               for i in range(t.sales_window_days)]
               for sid, per_day in daily.items()}
     money = {named[sid][0]: amount for sid, amount in amounts.items()}
-    return build_board(day, t, positions, series, money, names)
+    floors = highest_floors(uow, list_stores(uow))
+    return build_board(day, t, positions, series, money, names, floors)
 
 
 def _ledger_sums(uow: UnitOfWork, start: datetime, end: datetime
@@ -148,7 +151,9 @@ def alert_rows(board: Board) -> list[list[Any]]:
     return [[a.kind, a.sku, a.warehouse or "全部", a.available, a.avg_daily_sales,
              a.days_of_cover, a.threshold_days, a.abc, a.action,
              a.clearance.units_to_sell if a.clearance else None,
-             a.clearance.markdown if a.clearance else None, a.message]
+             a.clearance.markdown if a.clearance else None,
+             a.clearance.markdown_price if a.clearance else None,
+             a.clearance.floor if a.clearance else None, a.message]
             for a in board.alerts]
 
 

@@ -112,6 +112,19 @@ def sku_floor(info: SkuInfo, store: StoreView, settings: dict[str, Any]) -> Deci
                        settings["pricing.min_margin_rate"])
 
 
+def highest_floors(uow: UnitOfWork, stores: Sequence[StoreView]
+                   ) -> dict[str, tuple[Decimal, Decimal]]:
+    """SKU → (list price, its highest floor over `stores`): stock is not per store, so a
+    clearance markdown must clear the strictest store's floor (e.g. the highest commission)."""
+    settings = floor_settings(uow)
+    found: dict[str, tuple[Decimal, Decimal]] = {}
+    for code, info in catalog_skus(uow).items():
+        floors = [sku_floor(info, store, settings) for store in stores]
+        if floors:
+            found[code] = (info.price, max(floors))
+    return found
+
+
 def cart_line(info: SkuInfo, units: int, store: str) -> p.CartLine:
     return p.CartLine(info.sku, units, info.price, category=info.category, store=store,
                       category_path=info.category_path)
