@@ -98,3 +98,13 @@ def add_order(uow: UnitOfWork, store_id: int, channel_order_no: str, lines: list
     uow.session.add(order)
     uow.session.flush()
     return order
+
+
+class MovingClock:
+    """A clock the test sets and moves (`clock.at += HOUR`), for expiry and SLA tests."""
+
+    def __init__(self, at: datetime) -> None:
+        self.at = at
+
+    def now(self) -> datetime:
+        return self.at

@@ -6,50 +6,31 @@ artifacts/screenshots/. Skips without chromium on a workstation; mandatory in CI
 from __future__ import annotations
 
 import importlib.util
-import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 
 from shopops.accounts.service import create_user
 from shopops.bootstrap import App
 from shopops.config import Settings
 from shopops.db.migrate import upgrade
-from shopops.web.app import create_app
 from shopops.web.cockpit_view import KPI_METRICS
-from tests.conftest import require
+from tests.e2e.browser import (
+    CHROMIUM_ARGS,
+    PASSWORD,
+    USER,
+    LiveServer,
+    chromium_path,
+    require_chromium,
+    serve,
+    shot,
+)
 
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parents[2]
-SCREENSHOTS = ROOT / "artifacts" / "screenshots"
-USER, PASSWORD = "browser-ops", "correct horse battery"
 END = date(2026, 11, 20)
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-def chromium_path() -> str | None:
-    found = shutil.which("chromium")
-    if found:
-        return found
-    return "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None
 
 
 def build_data(core: App) -> None:
@@ -68,47 +49,15 @@ def build_data(core: App) -> None:
         create_user(uow, USER, PASSWORD, display_name="浏览器测试")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-@dataclass
-class LiveServer:
-    url: str
-    server: uvicorn.Server
-    thread: threading.Thread
-
-
 @pytest.fixture(scope="module")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    require(
-        chromium_path() is not None,
-        "Debian chromium is not installed (apt-get install -y chromium)",
-    )
+    require_chromium()
     database = tmp_path_factory.mktemp("browser") / "shop.db"
     core = App(Settings(database_url=f"sqlite:///{database}", secret_key="browser-test"))
     upgrade(core.engine)
     build_data(core)
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(core), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, name="uvicorn", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("uvicorn did not start")
-        time.sleep(0.05)
-    try:
-        yield LiveServer(f"http://127.0.0.1:{port}", server, thread)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        core.dispose()
+    with serve(core) as server:
+        yield server
 
 
 @pytest.fixture(scope="module")
@@ -132,11 +81,6 @@ def page(browser: Any, live_server: LiveServer) -> Iterator[Any]:
         yield tab
     finally:
         context.close()
-
-
-def shot(page: Any, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
 
 def log_in(page: Any, base: str) -> None:

@@ -8,13 +8,10 @@ from __future__ import annotations
 
 import io
 import re
-import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import uvicorn
 from openpyxl import load_workbook
 
 from shopops.accounts.service import create_user
@@ -22,10 +19,8 @@ from shopops.bootstrap import App
 from shopops.config import Settings
 from shopops.db.migrate import upgrade
 from shopops.stores.service import add_store
-from shopops.web.app import create_app
 from tests import factories
-from tests.conftest import require
-from tests.e2e.test_cockpit_browser import CHROMIUM_ARGS, chromium_path, free_port, shot
+from tests.e2e.browser import chromium_tab, require_chromium, serve, shot
 from tests.importers.fixtures import platform_files
 
 pytestmark = pytest.mark.browser
@@ -36,8 +31,7 @@ FILES = platform_files()
 
 @pytest.fixture(scope="module")
 def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    require(chromium_path() is not None,
-            "Debian chromium is not installed (apt-get install -y chromium)")
+    require_chromium()
     database = tmp_path_factory.mktemp("import-browser") / "shop.db"
     core = App(Settings(database_url=f"sqlite:///{database}", secret_key="browser-test"))
     upgrade(core.engine)
@@ -48,39 +42,14 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         product = factories.add_product(uow, "P-1", factories.add_category(uow, "C-1"))
         for code in ("SKU-A", "SKU-B", "SKU-C", "SKU-D", "PDD-SKU-1", "PDD-SKU-2"):
             factories.add_sku(uow, code, product, price="10.00", cost="5.00")
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(core), host="127.0.0.1", port=port,
-                                           log_level="warning"))
-    thread = threading.Thread(target=server.run, name="uvicorn-import", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("uvicorn did not start")
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        core.dispose()
+    with serve(core) as server:
+        yield server.url
 
 
 @pytest.fixture
 def page(base_url: str) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN",
-                                      accept_downloads=True)
-        tab = context.new_page()
-        tab.set_default_timeout(20_000)
-        try:
-            yield tab
-        finally:
-            context.close()
-            browser.close()
+    with chromium_tab(20_000, accept_downloads=True) as tab:
+        yield tab
 
 
 def upload(page: Any, store: str, *names: str) -> None:

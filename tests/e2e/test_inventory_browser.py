@@ -5,13 +5,10 @@ artifacts/screenshots/. Skips without chromium on a workstation; mandatory in CI
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import uvicorn
 
 from shopops.accounts.service import create_user
 from shopops.bootstrap import App
@@ -20,15 +17,13 @@ from shopops.core.clock import business_date
 from shopops.db.migrate import upgrade
 from shopops.demo.service import build_demo_shop
 from shopops.inventory.forecast_service import run_forecast
-from shopops.web.app import create_app
-from tests.conftest import require
-from tests.e2e.test_cockpit_browser import (
-    CHROMIUM_ARGS,
+from tests.e2e.browser import (
     PASSWORD,
     USER,
     LiveServer,
-    chromium_path,
-    free_port,
+    chromium_tab,
+    require_chromium,
+    serve,
     shot,
 )
 
@@ -37,8 +32,7 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    require(chromium_path() is not None,
-            "Debian chromium is not installed (apt-get install -y chromium)")
+    require_chromium()
     database = tmp_path_factory.mktemp("inventory-browser") / "shop.db"
     core = App(Settings(database_url=f"sqlite:///{database}", secret_key="browser-test"))
     upgrade(core.engine)
@@ -47,38 +41,14 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     with core.uow() as uow:
         create_user(uow, USER, PASSWORD, display_name="浏览器测试")
         run_forecast(uow, as_of=today, horizon_days=14, folds=1)
-    port = free_port()
-    app_server = uvicorn.Server(uvicorn.Config(create_app(core), host="127.0.0.1", port=port,
-                                               log_level="warning"))
-    thread = threading.Thread(target=app_server.run, name="uvicorn", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not app_server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("uvicorn did not start")
-        time.sleep(0.05)
-    try:
-        yield LiveServer(f"http://127.0.0.1:{port}", app_server, thread)
-    finally:
-        app_server.should_exit = True
-        thread.join(timeout=10)
-        core.dispose()
+    with serve(core) as server:
+        yield server
 
 
 @pytest.fixture
 def tab(server: LiveServer) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        context = chromium.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN")
-        page = context.new_page()
-        page.set_default_timeout(20_000)
-        try:
-            yield page
-        finally:
-            context.close()
-            chromium.close()
+    with chromium_tab(20_000) as tab:
+        yield tab
 
 
 def test_board_to_sku_history_and_forecast_accuracy(tab: Any, server: LiveServer) -> None:

@@ -14,19 +14,10 @@ from pathlib import Path
 
 import openpyxl
 
-# ---- headers, as in shared/reference/platform-export-headers.json
-TAOBAO_ORDER_HEADERS = [
-    "订单编号", "买家会员名", "买家支付宝账号", "买家应付货款", "买家应付邮费", "买家支付积分",
-    "总金额", "返点积分", "买家实际支付金额", "买家实际支付积分", "订单状态", "买家留言",
-    "收货人姓名", "收货地址 ", "运送方式", "联系电话 ", "联系手机", "订单创建时间",
-    "订单付款时间 ", "宝贝标题 ", "宝贝种类", "物流单号 ", "物流公司", "订单备注", "宝贝总数量",
-    "店铺Id", "店铺名称", "订单关闭原因", "卖家服务费", "买家服务费", "发票抬头", "是否手机订单",
-    "分阶段订单信息", "特权订金订单id", "是否上传合同照片", "是否上传小票", "是否代付", "定金排名",
-    "修改后的sku", "修改后的收货地址", "异常信息", "天猫卡券抵扣", "集分宝抵扣", "是否是O2O交易",
-    "退款金额",
-]  # trailing spaces on some, as real exports have
-TAOBAO_ITEM_HEADERS = ["订单编号", "标题", "价格", "购买数量", "外部系统编号", "商品属性",
-                       "套餐信息", "备注", "订单状态", "商家编码"]
+# ---- headers, as in shared/reference/platform-export-headers.json (the 淘宝 pair is the demo
+# export's, which tests/unit/test_export_headers.py checks against the reference)
+from shopops.demo.export_formats import TAOBAO_ITEM_HEADERS, TAOBAO_ORDER_HEADERS
+
 PDD_HEADERS = [
     "订单成交时间", "商品", "订单号", "订单状态", "商品总价(元)", "邮费(元)", "店铺优惠折扣(元)",
     "平台优惠折扣(元)", "多多支付立减金额(元)", "用户实付金额(元)", "商家实收金额(元)",

@@ -26,26 +26,26 @@ from shopops.service import service as aftersales
 from shopops.service.service import NewRequest
 from shopops.stores.service import add_store
 from tests.conftest import make_app, wipe
-from tests.factories import Line, add_category, add_order, add_product, add_sku, shanghai
+from tests.factories import (
+    Line,
+    MovingClock,
+    add_category,
+    add_order,
+    add_product,
+    add_sku,
+    shanghai,
+)
 
 DELIVERED = shanghai(2026, 11, 3, 15)
 
 
-class Clock:
-    def __init__(self, at: datetime) -> None:
-        self.at = at
-
-    def now(self) -> datetime:
-        return self.at
+@pytest.fixture
+def clock() -> MovingClock:
+    return MovingClock(shanghai(2026, 11, 5, 10))
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock(shanghai(2026, 11, 5, 10))
-
-
-@pytest.fixture
-def shop(database_url: str, clock: Clock) -> Iterator[App]:
+def shop(database_url: str, clock: MovingClock) -> Iterator[App]:
     """Store tm1; order O1 of 2 × SKU-A (¥600 + ¥10 shipping) delivered on 11-03 15:00."""
     app = make_app(database_url, clock)
     wipe(app)
@@ -102,7 +102,7 @@ def step(app: App, action: str, request_id: int, *args: Any, **kw: Any) -> Any:
 
 
 def test_quality_return_goes_to_quarantine_refunds_and_moves_kpi(
-        shop: App, clock: Clock, monkeypatch: pytest.MonkeyPatch) -> None:
+        shop: App, clock: MovingClock, monkeypatch: pytest.MonkeyPatch) -> None:
     before = kpi(shop, monkeypatch)
     assert (before["net_gmv"], before["refund_rate"]) == ("600.00", "0.0000")
     rid = create(shop, reason="quality", quantity=1)
@@ -142,7 +142,7 @@ def test_quality_return_goes_to_quarantine_refunds_and_moves_kpi(
 
 
 def test_no_reason_return_restocks_and_second_unit_refunds_the_order(shop: App,
-                                                                      clock: Clock) -> None:
+                                                                      clock: MovingClock) -> None:
     first = create(shop, reason="quality", quantity=1)
     for action in ("approve",):
         step(shop, action, first)
@@ -186,7 +186,7 @@ def test_over_refund_is_refused_and_nothing_changes(shop: App) -> None:
     (shanghai(2026, 11, 10, 23, 59), True),  # delivered 11-03: window 11-04 00:00 … +7 days
     (shanghai(2026, 11, 11, 0, 0), False),
 ])
-def test_seven_day_window_counts_from_the_day_after_delivery(shop: App, clock: Clock,
+def test_seven_day_window_counts_from_the_day_after_delivery(shop: App, clock: MovingClock,
                                                             at: datetime, ok: bool) -> None:
     clock.at = at
     if ok:
@@ -236,7 +236,7 @@ def test_return_rate_analysis_by_sku_store_reason(shop: App) -> None:
     assert not sku["alert"]  # 2 units sold: below the 20-unit minimum to judge
 
 
-def test_refund_target_and_window_are_shop_settings(shop: App, clock: Clock) -> None:
+def test_refund_target_and_window_are_shop_settings(shop: App, clock: MovingClock) -> None:
     from shopops.db.shop_settings import write_setting
 
     with shop.uow() as uow:

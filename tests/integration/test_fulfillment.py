@@ -23,18 +23,18 @@ from shopops.orders.models import Order
 from shopops.orders.service import order_timeline
 from shopops.stores.models import Store
 from tests.conftest import make_app
-from tests.factories import EPOCH, Line, add_category, add_order, add_product, add_sku
+from tests.factories import (
+    EPOCH,
+    Line,
+    MovingClock,
+    add_category,
+    add_order,
+    add_product,
+    add_sku,
+)
 
 T0 = datetime(2026, 11, 11, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
 HOUR = timedelta(hours=1)
-
-
-class MovingClock:
-    def __init__(self, at: datetime) -> None:
-        self.at = at
-
-    def now(self) -> datetime:
-        return self.at
 
 
 @pytest.fixture

@@ -29,10 +29,11 @@ from shopops.customers.models import Customer
 from shopops.db.facts import Fact
 from shopops.db.migrate import upgrade
 from shopops.db.registry import Base
+from shopops.orders.browse import OrderQuery, search_orders
 from shopops.orders.importers import ColumnMapping, ImportFileError
 from shopops.orders.imports import ImportSummary, import_orders, import_report
 from shopops.orders.models import ImportBatch, ImportFile, Order, OrderLine
-from shopops.orders.service import OrderFilters, get_order, list_orders
+from shopops.orders.service import get_order
 from shopops.stores.service import add_store
 from tests import factories
 from tests.conftest import make_app
@@ -270,7 +271,7 @@ def test_imported_orders_appear_in_the_order_list_and_the_kpis(app: App) -> None
     setup_shop(app)
     run_import(app, "pdd-1", pdd_file([pdd_row(n) for n in range(1, 6)]))
     with app.reader() as uow:
-        page = list_orders(uow, OrderFilters(store="pdd-1", paid_from="2026-11-21",
+        page = search_orders(uow, OrderQuery(store="pdd-1", paid_from="2026-11-21",
                                              paid_to="2026-11-21"), 1, 50)
         report = kpi_report(uow, period_from("day", "2026-11-21"), Filters(store="pdd-1"))
     assert page["total"] == 5

@@ -25,18 +25,10 @@ from shopops.inventory.replenishment_service import (
     replenishment_plan,
 )
 from tests.conftest import make_app
-from tests.factories import add_category, add_product, add_sku
+from tests.factories import MovingClock, add_category, add_product, add_sku
 
 T0 = datetime(2026, 11, 2, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai, Monday 2026-11-02
 TODAY = date(2026, 11, 2)
-
-
-class MovingClock:
-    def __init__(self, at: datetime) -> None:
-        self.at = at
-
-    def now(self) -> datetime:
-        return self.at
 
 
 @pytest.fixture

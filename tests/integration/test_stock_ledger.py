@@ -23,18 +23,10 @@ from shopops.inventory import ledger
 from shopops.inventory import service as stock
 from shopops.inventory.models import Reservation, StockBalance, StockMove, Warehouse
 from tests.conftest import make_app
-from tests.factories import add_category, add_product, add_sku
+from tests.factories import MovingClock, add_category, add_product, add_sku
 
 HOUR = timedelta(hours=1)
 T0 = datetime(2026, 11, 11, 0, 0, tzinfo=UTC)
-
-
-class MovingClock:
-    def __init__(self, at: datetime) -> None:
-        self.at = at
-
-    def now(self) -> datetime:
-        return self.at
 
 
 @pytest.fixture

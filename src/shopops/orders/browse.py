@@ -93,7 +93,8 @@ def _local(at: datetime | None, zone: ZoneInfo) -> str | None:
     return at.astimezone(zone).isoformat() if at else None
 
 
-def _money(value: Decimal | None) -> str:
+def money_text(value: Decimal | None) -> str:
+    """An amount as the API shows it: yuan with two decimals."""
     return f"{(value or Decimal(0)):.2f}"
 
 
@@ -106,7 +107,7 @@ def order_json(order: Order, store: StoreView, buyer: str | None) -> dict[str, A
         "status": order.status, "customer_id": order.customer_id, "buyer": buyer,
         "created_at": _local(order.created_at, zone), "paid_at": _local(order.paid_at, zone),
         "paid_date": order.paid_date.isoformat() if order.paid_date else None,
-        **{name: _money(getattr(order, name)) for name in AMOUNTS},
+        **{name: money_text(getattr(order, name)) for name in AMOUNTS},
     }
 
 
@@ -135,7 +136,7 @@ def search_orders(uow: UnitOfWork, query: OrderQuery, page: int, page_size: int
         select(Order).where(*where).order_by(*_newest_first())
         .offset((page - 1) * page_size).limit(page_size)))
     return {"items": _as_json(uow, orders), "page": page, "page_size": page_size,
-            "total": int(total), "paid_amount": _money(Decimal(paid))}
+            "total": int(total), "paid_amount": money_text(Decimal(paid))}
 
 
 EXPORT_COLUMNS = ("id", "store_id", "channel_order_no", "status", "customer_id", "created_at",
