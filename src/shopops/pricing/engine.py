@@ -33,6 +33,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
+from operator import attrgetter
 
 from shopops.pricing.explain import Priced, Quote, build_quote
 from shopops.pricing.promotions import (
@@ -43,6 +44,7 @@ from shopops.pricing.promotions import (
     GiftWithPurchase,
     InvalidPromotion,
     ItemOffer,
+    MemberPrice,
     MultiBuyDiscount,
     OrderOffer,
     Promotion,
@@ -61,6 +63,7 @@ from shopops.pricing.search import (
 from shopops.pricing.search import allocate as allocate
 
 Floors = Mapping[str, Decimal]
+_by_id = attrgetter("id")
 Overrides = Mapping[str, str]
 
 
@@ -81,6 +84,22 @@ def _at_rate(cents: Sequence[int], covered: Sequence[int], rate: Decimal,
     return [(i, (cents[i] * n2 + d) // d2) for i in covered]
 
 
+_MEMBER_CENTS: dict[int, tuple[MemberPrice, dict[str, dict[str, int]]]] = {}
+
+
+def _member_cents(offer: MemberPrice) -> dict[str, dict[str, int]]:
+    """``prices[tier][sku]`` in cents, once per promotion object (keyed by identity, checked,
+    so a recycled id never reads another object's prices)."""
+    entry = _MEMBER_CENTS.get(id(offer))
+    if entry is None or entry[0] is not offer:
+        if len(_MEMBER_CENTS) > 4096:  # promotions are reloaded per request: stay bounded
+            _MEMBER_CENTS.clear()
+        entry = (offer, {tier: {sku: to_cents(p) for sku, p in prices.items()}
+                         for tier, prices in offer.prices.items()})
+        _MEMBER_CENTS[id(offer)] = entry
+    return entry[1]
+
+
 def _unit_cents(offer: ItemOffer, covered: Sequence[int], cart: Cart,
                 unit_cents: Sequence[int]) -> list[tuple[int, int | None]]:
     """(line, unit price in cents or None) for the covered lines; the two common kinds by
@@ -89,7 +108,7 @@ def _unit_cents(offer: ItemOffer, covered: Sequence[int], cart: Cart,
     kind = type(offer)
     if kind is MultiBuyDiscount:  # its unit_price_for recounts the cart for every line
         assert isinstance(offer, MultiBuyDiscount)
-        tier_rate = offer.rate_for(sum(lines[i].quantity for i in covered))
+        tier_rate = offer.rate_for(sum([lines[i].quantity for i in covered]))
         return [] if tier_rate is None else _at_rate(unit_cents, covered, tier_rate)
     if kind is TimedDiscount:
         assert isinstance(offer, TimedDiscount)
@@ -98,6 +117,12 @@ def _unit_cents(offer: ItemOffer, covered: Sequence[int], cart: Cart,
             return [(i, price) for i in covered]
         assert offer.rate is not None
         return _at_rate(unit_cents, covered, offer.rate)
+    if kind is MemberPrice:
+        assert isinstance(offer, MemberPrice)
+        if cart.member_tier is None:
+            return []
+        prices = _member_cents(offer).get(cart.member_tier)
+        return [] if not prices else [(i, prices.get(lines[i].sku)) for i in covered]
     out: list[tuple[int, int | None]] = []
     for i in covered:
         unit = offer.unit_price_for(lines[i], cart)
@@ -115,7 +140,7 @@ def best_item_offers(cart: Cart, offers: Iterable[ItemOffer], now: datetime,
     index = index or LineIndex(cart)
     lines = cart.lines
     usable = sorted((o for o in offers if o.level == "item_level" and o.usable_by(cart, now)),
-                    key=lambda o: o.id)
+                    key=_by_id)
     unit_cents = [int(line.unit_price * 100) for line in lines]  # validated: ≤ 2 decimals
     amounts = [u * line.quantity for u, line in zip(unit_cents, lines, strict=True)]
     chosen: list[ItemOffer | None] = [None] * len(lines)
@@ -183,19 +208,19 @@ def legal_combinations(candidates: Sequence[OrderOffer]) -> Iterator[tuple[Order
             yield combination
 
 
-def _scopes(cart: Cart, promotions: Iterable[Promotion], now: datetime,
-            item_amounts: Sequence[int], index: LineIndex) -> list[Scope]:
+def _scopes(cart: Cart, usable: Iterable[Promotion], item_amounts: Sequence[int],
+            index: LineIndex) -> list[Scope]:
+    """The order-level candidates among ``usable`` (promotions already checked usable)."""
     result = []
     lines = cart.lines
-    for promo in promotions:
-        if not isinstance(promo, OrderOffer) or promo.level == "item_level" \
-                or not promo.usable_by(cart, now):
+    for promo in usable:
+        if not isinstance(promo, OrderOffer) or promo.level == "item_level":
             continue
         covered = index.covered(promo)
         if not covered:
             continue
-        base = sum(item_amounts[i] for i in covered)
-        count = sum(lines[i].quantity for i in covered)
+        base = sum([item_amounts[i] for i in covered])
+        count = sum([lines[i].quantity for i in covered])
         bound = promo.discount_cents(base, count)
         if bound > 0:
             mask = 0
@@ -213,16 +238,15 @@ def order_candidates(cart: Cart, promotions: Iterable[Promotion], now: datetime,
     what it can take in any combination: every discount grows with its base and later levels
     only lower the base (so an offer worth ¥0 there is worth ¥0 everywhere)."""
     return {s.offer.id: (s.offer, s.off)
-            for s in _scopes(cart, promotions, now, item_amounts, LineIndex(cart))}
+            for s in _scopes(cart, [p for p in promotions if p.usable_by(cart, now)],
+                             item_amounts, LineIndex(cart))}
 
 
 class _Extras:
     """满赠 and 包邮 on the paid goods amount (after every discount)."""
 
-    def __init__(self, cart: Cart, promos: Sequence[Promotion], now: datetime,
-                 index: LineIndex) -> None:
-        active = [p for p in promos if isinstance(p, GiftWithPurchase | FreeShippingThreshold)
-                  and p.usable_by(cart, now)]
+    def __init__(self, usable: Sequence[Promotion], index: LineIndex) -> None:
+        active = [p for p in usable if isinstance(p, GiftWithPurchase | FreeShippingThreshold)]
         self.gifts = [(p, index.covered(p), to_cents(p.threshold)) for p in active
                       if isinstance(p, GiftWithPurchase)]
         self.shipping = [(p, covered, to_cents(p.threshold)) for p in active
@@ -232,9 +256,9 @@ class _Extras:
     def __call__(self, amounts: Sequence[int],
                  ) -> tuple[list[GiftWithPurchase], FreeShippingThreshold | None]:
         gifts = [p for p, covered, threshold in self.gifts
-                 if sum(amounts[i] for i in covered) >= threshold]
+                 if sum([amounts[i] for i in covered]) >= threshold]
         free = next((p for p, covered, threshold in self.shipping
-                     if sum(amounts[i] for i in covered) >= threshold), None)
+                     if sum([amounts[i] for i in covered]) >= threshold), None)
         return gifts, free
 
 
@@ -262,20 +286,21 @@ def quote(cart: Cart, promotions: Iterable[Promotion], now: datetime,
     With ``floors`` (sku → 价格底线 per unit) no combination that sells a line below its floor is
     legal unless ``overrides`` has a non-empty reason for that SKU; :class:`BelowFloor` when even
     the list prices are below the floor."""
-    promos = sorted(promotions, key=lambda p: p.id)
+    promos = sorted(promotions, key=_by_id)
     _require_unique_ids(promos)
     index = LineIndex(cart)
     floors = {sku: f for sku, f in (floors or {}).items() if sku in index.by_sku}
-    item = best_item_offers(cart, [p for p in promos if isinstance(p, ItemOffer)], now,
+    usable = [p for p in promos if p.usable_by(cart, now)]
+    item = best_item_offers(cart, [p for p in usable if isinstance(p, ItemOffer)], now,
                             floors, overrides, index)
     item_amounts = [amount for amount, _ in item]
-    scopes = _scopes(cart, promos, now, item_amounts, index)
+    scopes = _scopes(cart, usable, item_amounts, index)
     platform = [s for s in scopes if s.offer.level == "platform_level"]
     options = store_picks([s for s in scopes if s.offer.level == "store_level"], item_amounts)
     position = {id(s): j for j, s in enumerate(platform)}
     platform_picks = [tuple(position[id(s)] for s in pick) for pick in legal_picks(platform)]
     most_off = max(sum(platform[j].off for j in pick) for pick in platform_picks)
-    extras = _Extras(cart, promos, now, index)
+    extras = _Extras(usable, index)
     shipping = to_cents(cart.shipping_fee)
     goods_before = sum(item_amounts)
     best: Best | None = None

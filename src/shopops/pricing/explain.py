@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import NamedTuple
 
 from shopops.core.money import round_cents
 from shopops.pricing.promotions import (
@@ -27,17 +28,16 @@ from shopops.pricing.promotions import (
 LEVEL_ZH = {"item_level": "单品优惠", "store_level": "店铺优惠", "platform_level": "平台优惠"}
 
 
-@dataclass(frozen=True, slots=True)
-class Allocation:
-    """One line's share of a step (分摊): line index in the cart, SKU, amount off."""
+class Allocation(NamedTuple):
+    """One line's share of a step (分摊): line index in the cart, SKU, amount off. A named
+    tuple, not a frozen dataclass: a quote builds ~100 of these and tuples build ~5× faster."""
 
     line: int
     sku: str
     amount: Decimal
 
 
-@dataclass(frozen=True, slots=True)
-class Step:
+class Step(NamedTuple):
     """One applied offer in the explanation; ``amount`` is what it took off (¥0 for gifts)."""
 
     promotion_id: str
@@ -52,9 +52,9 @@ class Step:
         return tuple(a.line for a in self.allocations)
 
 
-@dataclass(frozen=True, slots=True)
-class QuoteLine:
-    """A priced cart line: list amount → item-level amount → final amount (到手价)."""
+class QuoteLine(NamedTuple):
+    """A priced cart line: list amount → item-level amount → final amount (到手价); a named
+    tuple for the same reason as :class:`Allocation`."""
 
     sku: str
     quantity: int
@@ -106,10 +106,18 @@ class Priced:
     steps: list[tuple[Promotion, list[int]]]  # (promotion, cents off per line)
 
 
+_YUAN: dict[int, Decimal] = {}
+
+
 def _yuan(cents: int) -> Decimal:
     """Cents as yuan with two decimals; the same value and exponent as ``cents_to_yuan``,
-    without the division (hot: a quote builds a few hundred of these)."""
-    return Decimal(cents).scaleb(-2)
+    without the division, and shared (Decimal is immutable; a quote builds a few hundred)."""
+    found = _YUAN.get(cents)
+    if found is None:
+        if len(_YUAN) > 65536:  # bounded: amounts vary without limit
+            _YUAN.clear()
+        found = _YUAN[cents] = Decimal(cents).scaleb(-2)
+    return found
 
 
 def _item_steps(cart: Cart, item: Sequence[tuple[int, ItemOffer | None]],

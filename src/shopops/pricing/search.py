@@ -20,9 +20,12 @@ import itertools
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from operator import attrgetter
 
 from shopops.pricing.explain import Priced
 from shopops.pricing.promotions import Cart, OrderOffer, Promotion
+
+_by_order = attrgetter("order")
 
 
 def allocate(amount_cents: int, weights: Sequence[int]) -> list[int]:
@@ -36,6 +39,8 @@ def allocate(amount_cents: int, weights: Sequence[int]) -> list[int]:
     shares = [amount_cents * w // total for w in weights]
     remainders = [amount_cents * w % total for w in weights]
     left = amount_cents - sum(shares)
+    if not left:
+        return shares
     order = sorted(range(len(weights)), key=lambda i: (-remainders[i], i))
     for i in order[:left]:
         shares[i] += 1
@@ -67,7 +72,7 @@ class LineIndex:
         else:
             store, skus, categories = promo.store, promo.skus, promo.categories
             if skus is not None:
-                pool: Sequence[int] = sorted(i for sku in skus for i in self.by_sku.get(sku, ()))
+                pool: Sequence[int] = sorted([i for sku in skus for i in self.by_sku.get(sku, ())])
                 if store is not None:
                     pool = [i for i in pool if lines[i].store == store]
             elif store is not None:
@@ -104,12 +109,12 @@ def apply_scopes(amounts: list[int], scopes: Sequence[Scope], steps: list[tuple[
     """One level, line by line: thresholds on the level's starting amounts (at the store level
     those are the item-level amounts, so each scope's precomputed ``off`` is its discount)."""
     start = None if item_level_start else list(amounts)
-    for scope in sorted(scopes, key=lambda s: s.order):
+    for scope in sorted(scopes, key=_by_order):
         if start is None:
             off = scope.off
         else:
-            off = scope.offer.discount_cents(sum(start[i] for i in scope.lines), scope.count)
-        off = min(off, sum(amounts[i] for i in scope.lines))
+            off = scope.offer.discount_cents(sum([start[i] for i in scope.lines]), scope.count)
+        off = min(off, sum([amounts[i] for i in scope.lines]))
         if off <= 0:
             continue
         per_line = [0] * len(amounts)
@@ -134,7 +139,7 @@ class Pick:
     __slots__ = ("_item", "_platform", "_priced", "delta", "offs", "scopes")
 
     def __init__(self, scopes: Sequence[Scope], item: Sequence[int]) -> None:
-        self.scopes = tuple(sorted(scopes, key=lambda s: s.order))
+        self.scopes = tuple(sorted(scopes, key=_by_order))
         self._item = item
         self._priced: Priced | None = None
         self._platform: list[int] | None = None
