@@ -14,12 +14,12 @@ kept in the report (one per rejected order or unreadable row).
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from decimal import Decimal
+from json.encoder import encode_basestring_ascii as _json_text  # = json.dumps(a str)
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -303,7 +303,7 @@ class _NewRows:
             when(order.shipped_at)
         completed = when(order.completed_at)
         facts.append(("order.placed", "order", order_id, store_id, created,
-                      f'{{"channel_order_no": {json.dumps(order.channel_order_no)}, '
+                      f'{{"channel_order_no": {_json_text(order.channel_order_no)}, '
                       f'"list_amount": "{order.list_amount}", '
                       f'"goods_amount": "{order.goods_amount}", "import_id": {batch_id}}}'))
         if paid is not None:
@@ -313,7 +313,7 @@ class _NewRows:
             at = {"shipped": shipped, "completed": completed}.get(order.status)
             facts.append((f"order.{order.status}", "order", order_id, store_id, at or self.now,
                           f'{{"from_status": "created", "to_status": "{order.status}", '
-                          f'"platform_status": {json.dumps(order.platform_status)}, '
+                          f'"platform_status": {_json_text(order.platform_status)}, '
                           f'"import_id": {batch_id}}}'))
         paid_at = order.paid_at
         return (
@@ -322,8 +322,8 @@ class _NewRows:
             cents(order.shipping_fee), cents(order.paid_amount), cents(order.refund_amount),
             created, paid,
             self.writer.day(paid_at.astimezone(self.zone).date()) if paid_at else None,
-            shipped, when(getattr(order, "delivered_at", None)), completed, None, None,
-            *((when(getattr(order, "promised_at", None)),) if PROMISED else ()),
+            shipped, when(order.delivered_at), completed, None, None,
+            *((when(order.promised_at),) if PROMISED else ()),
         )
 
 

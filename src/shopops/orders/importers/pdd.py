@@ -6,11 +6,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 from shopops.orders.importers import cells
+from shopops.orders.importers.cells import CellError
 from shopops.orders.importers.common import (
+    Columns,
     Layout,
     Outcome,
     Row,
@@ -96,7 +100,15 @@ AFTER_SALE_WORDS = status_words({
 
 
 def parse_pdd(table: Table, timezone: ZoneInfo, outcome: Outcome) -> list[ImportedOrder]:
-    groups = group_rows(table, LAYOUT, ORDER_NO, lambda r: _order(r, timezone), outcome)
+    readers: dict[int, Callable[[Row], ImportedOrder]] = {}
+
+    def read(row: Row) -> ImportedOrder:
+        reader = readers.get(id(row.columns))
+        if reader is None:
+            reader = readers[id(row.columns)] = _compiled(row.columns, timezone)
+        return reader(row)
+
+    groups = group_rows(table, LAYOUT, ORDER_NO, read, outcome)
     return build_each(groups, _one_row_per_order, outcome, table.name)
 
 
@@ -163,3 +175,90 @@ def _sku_code(row: Row) -> str:
     if not code:
         raise RowError(SKU_CODE_SPEC, "", "no SKU code (商家编码 and 商品id are empty)")
     return code
+
+
+SKU_COLUMNS = (SKU_CODE_SKU, SKU_CODE_SPEC, SKU_CODE_GOODS, SPEC_ID, STYLE_ID, GOODS_ID)
+ZERO = Decimal("0")
+
+
+def _compiled(columns: Columns, timezone: ZoneInfo) -> Callable[[Row], ImportedOrder]:
+    """``_order`` for one header row, column positions resolved once: the usual row is read
+    straight from its cells; any row it cannot read plainly (a bad cell, a short row, an
+    unknown word) goes through ``_order``, which says why (same order, same messages)."""
+    def at(name: str) -> int:
+        position = columns.position(name)
+        return -1 if position is None else position  # -1: the "" appended to every row
+
+    (i_order, i_status, i_after, i_deal, i_created, i_paid_at, i_shipped, i_received, i_title,
+     i_spec, i_quantity, i_goods, i_shipping, i_paid, i_refund, i_tracking, i_carrier) = map(
+        at, (ORDER_NO, STATUS, AFTER_SALE, DEAL_AT, CREATED, PAID_AT, SHIPPED_AT, RECEIVED_AT,
+             TITLE, SPEC, QUANTITY, GOODS_TOTAL, SHIPPING, BUYER_PAID, REFUND, TRACKING_NO,
+             CARRIER))
+    sku_positions = tuple(p for p in map(at, SKU_COLUMNS) if p >= 0)
+    width = max(p for p in (columns.position(n) for n in LAYOUT.known) if p is not None) + 1
+    text, identifier, amount, key = cells.text, cells.identifier, cells.amount, cells.header_key
+    required_amount, amount_or_zero = cells.required_amount, cells.amount_or_zero
+    local_datetime, is_empty = cells.local_datetime, cells.is_empty
+
+    def when(value: str) -> datetime:
+        if len(value) == 19 and value[4] == "-" and value[10] == " ":
+            return datetime.fromisoformat(value).replace(tzinfo=timezone)
+        return cells.required_datetime(value, timezone)
+
+    def read(row: Row) -> ImportedOrder:
+        if len(row.cells) < width:
+            return _order(row, timezone)
+        c = (*row.cells, "")
+        try:
+            word = text(c[i_status])
+            status = STATUS_WORDS.get(key(word))
+            sale_word: str | None = text(c[i_after])
+            refund_status = None
+            if is_empty(sale_word or ""):
+                sale_word = None
+            elif key(sale_word or "") not in NO_AFTER_SALE:
+                refund_status = AFTER_SALE_WORDS.get(key(sale_word or ""))
+                if refund_status is None:
+                    return _order(row, timezone)
+            sku = next((c[p] for p in sku_positions if text(c[p])), None)
+            if status is None or sku is None:
+                return _order(row, timezone)
+            deal_at = when(c[i_deal])
+            paid = required_amount(c[i_paid])
+            shipping = amount_or_zero(c[i_shipping])
+            listed = required_amount(c[i_goods])
+            goods = paid - shipping
+            if goods < ZERO:
+                return _order(row, timezone)
+            if goods > listed:  # as max(listed, goods)
+                listed = goods
+            refund = amount(c[i_refund])
+            if refund is None:
+                refund = paid if refund_status == "refunded" else Decimal("0")
+            quantity = cells.quantity(c[i_quantity])
+            line = ImportedLine(
+                sub_order_no=None, sku_code=identifier(sku),
+                title=" ".join(filter(None, (text(c[i_title]), text(c[i_spec])))),
+                quantity=quantity,
+                unit_price=(listed / quantity).quantize(CENT, rounding=ROUND_HALF_UP),
+                paid_amount=goods, refund_amount=min(refund, goods), source_row=row.number)
+            created = when(c[i_created]) if text(c[i_created]) else deal_at
+            order = ImportedOrder(
+                channel_order_no=identifier(c[i_order]), status=refund_status or status,
+                platform_status=word, created_at=created,
+                paid_at=(when(c[i_paid_at]) if text(c[i_paid_at]) else deal_at)
+                if status != "created" else None,
+                shipped_at=local_datetime(c[i_shipped], timezone),
+                completed_at=local_datetime(c[i_received], timezone),
+                list_amount=listed, discount_amount=listed - goods, goods_amount=goods,
+                shipping_fee=shipping, paid_amount=paid, refund_amount=refund, lines=(line,),
+                source_rows=(row.number,), after_sale_status=sale_word,
+                tracking_no=identifier(c[i_tracking]) or None,
+                carrier=cells.optional_text(c[i_carrier]))
+            if refund > paid:  # check_amounts: goods ≥ 0 above, one line paying the goods
+                return _order(row, timezone)
+        except (CellError, RowError, ValueError):
+            return _order(row, timezone)
+        return order
+
+    return read
