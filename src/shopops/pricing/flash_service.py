@@ -308,3 +308,11 @@ def pool_of(uow: UnitOfWork, sale_id: int) -> tuple[int, int]:
     uow.session.refresh(sale)
     return sale.remaining, sale.per_customer
 
+
+
+def holds_of(uow: UnitOfWork, sale_id: int) -> list[HoldView]:
+    """A sale's order holds (待付款 / 已付款 / 已释放), oldest first, for the console."""
+    _sale(uow, sale_id)
+    rows = uow.session.scalars(select(FlashSaleHold).where(FlashSaleHold.flash_sale_id == sale_id)
+                               .order_by(FlashSaleHold.id))
+    return [_hold_view(h) for h in rows]

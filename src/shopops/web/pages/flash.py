@@ -1,0 +1,171 @@
+"""秒杀 console page: every flash sale with its pool (units / sold / held / remaining), the
+per-customer limit, the window and a status; a sale's detail lists its order holds (customer,
+qty, held until, paid or released). 释放超时订单 runs the sweep (``flash_service.sweep``, the
+same use case as ``shopops promo flash-sweep``). Both tables export to Excel."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from fastapi import FastAPI, Request
+from fastapi.responses import RedirectResponse, Response
+
+from shopops.core.errors import ShopOpsError
+from shopops.pricing import flash_service
+from shopops.pricing.flash_service import FlashSaleView, HoldView
+from shopops.web.i18n import Translator
+from shopops.web.page import (
+    NavItem,
+    core,
+    current_lang,
+    error_message,
+    error_status,
+    render,
+    signed_in,
+    to_login,
+    xlsx_response,
+)
+
+NAV = [NavItem("flash", "/flash-sales", "nav.flash", 63)]
+SALE_COLUMNS = ("code", "name", "store", "sku", "price", "units", "sold", "held", "remaining",
+                "per_customer", "starts_at", "ends_at", "status")
+HOLD_COLUMNS = ("hold", "customer", "qty", "amount", "hold_until", "status")
+
+
+def sale_status(sale: FlashSaleView, now: datetime) -> str:
+    """未开始 / 进行中 / 已抢光 / 已结束 (pure: the sale and ``now``)."""
+    if sale.ends_at is not None and now >= sale.ends_at:
+        return "ended"
+    if sale.starts_at is not None and now < sale.starts_at:
+        return "upcoming"
+    return "sold_out" if sale.remaining <= 0 else "running"
+
+
+def hold_state(hold: HoldView, now: datetime) -> str:
+    """held / lapsed (unpaid past its time, waiting for the sweep) / paid / released."""
+    return "lapsed" if hold.status == "held" and hold.hold_until <= now else hold.status
+
+
+def _local(value: datetime | None, zone: ZoneInfo) -> str:
+    return value.astimezone(zone).strftime("%Y-%m-%d %H:%M") if value else "—"
+
+
+def _sale_row(sale: FlashSaleView, now: datetime, zone: ZoneInfo) -> dict[str, Any]:
+    return {"id": sale.id, "code": sale.code, "name": sale.name, "store": sale.store,
+            "sku": sale.sku, "price": sale.price, "units": sale.units, "sold": sale.sold,
+            "held": sale.held, "remaining": sale.remaining, "per_customer": sale.per_customer,
+            "hold_minutes": sale.hold_minutes, "starts_at": _local(sale.starts_at, zone),
+            "ends_at": _local(sale.ends_at, zone), "status": sale_status(sale, now)}
+
+
+def _hold_row(hold: HoldView, now: datetime, zone: ZoneInfo) -> dict[str, Any]:
+    return {"hold": hold.id, "customer": hold.customer, "qty": hold.qty, "amount": hold.amount,
+            "hold_until": _local(hold.hold_until, zone), "status": hold_state(hold, now)}
+
+
+def _zone(request: Request) -> ZoneInfo:
+    return ZoneInfo(core(request).settings.default_timezone)
+
+
+def _sales(request: Request) -> list[dict[str, Any]]:
+    zone = _zone(request)
+    with core(request).reader() as uow:
+        now = uow.now()
+        return [_sale_row(s, now, zone) for s in flash_service.list_flash_sales(uow)]
+
+
+def _detail(request: Request, sale_id: int) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    zone = _zone(request)
+    with core(request).reader() as uow:
+        now = uow.now()
+        sale = flash_service.status(uow, sale_id)
+        holds = flash_service.holds_of(uow, sale_id)
+    return _sale_row(sale, now, zone), [_hold_row(h, now, zone) for h in holds]
+
+
+def _released(request: Request) -> int | None:
+    """How many holds the sweep just released (after the redirect), for the notice."""
+    raw = request.query_params.get("released", "")
+    return int(raw) if raw.isdigit() else None
+
+
+async def list_page(request: Request) -> Response:
+    user = signed_in(request)
+    if user is None:
+        return to_login(request)
+    context = {"user": user, "active": "flash", "lang": current_lang(request),
+               "sales": _sales(request), "columns": SALE_COLUMNS, "released": _released(request),
+               "export_url": "/flash-sales/export.xlsx"}
+    return render(request, "flash/list.html", context)
+
+
+async def detail_page(request: Request, sale_id: int) -> Response:
+    user = signed_in(request)
+    if user is None:
+        return to_login(request)
+    lang = current_lang(request)
+    try:
+        sale, holds = _detail(request, sale_id)
+    except ShopOpsError as exc:
+        return render(request, "flash/list.html",
+                      {"user": user, "active": "flash", "lang": lang, "sales": _sales(request),
+                       "columns": SALE_COLUMNS, "released": None,
+                       "export_url": "/flash-sales/export.xlsx",
+                       "error": error_message(Translator(lang), exc)},
+                      status=error_status(exc))
+    context = {"user": user, "active": "flash", "lang": lang, "sale": sale, "holds": holds,
+               "columns": HOLD_COLUMNS, "released": _released(request),
+               "export_url": f"/flash-sales/{sale_id}/export.xlsx"}
+    return render(request, "flash/detail.html", context)
+
+
+async def sweep_action(request: Request) -> Response:
+    """释放超时订单: one sweep transaction; back to where the button was pressed."""
+    if signed_in(request) is None:
+        return to_login(request)
+    form = await request.form()
+    with core(request).uow() as uow:
+        released = flash_service.sweep(uow)
+    back = str(form.get("back", ""))
+    back = back if back.startswith("/flash-sales") else "/flash-sales"
+    joiner = "&" if "?" in back else "?"
+    return RedirectResponse(f"{back}{joiner}released={len(released)}", status_code=303)
+
+
+async def list_export(request: Request) -> Response:
+    if signed_in(request) is None:
+        return to_login(request)
+    t = Translator(current_lang(request))
+    rows = [[t(f"flash.status.{s[c]}") if c == "status" else s[c] for c in SALE_COLUMNS]
+            for s in _sales(request)]
+    return xlsx_response({t("flash.title"): ([t(f"flash.col.{c}") for c in SALE_COLUMNS],
+                                             rows)},
+                         f"{t('flash.title')}.xlsx", "flash-sales.xlsx")
+
+
+async def detail_export(request: Request, sale_id: int) -> Response:
+    if signed_in(request) is None:
+        return to_login(request)
+    t = Translator(current_lang(request))
+    try:
+        sale, holds = _detail(request, sale_id)
+    except ShopOpsError:
+        return await detail_page(request, sale_id)
+    rows = [[t(f"flash.hold.{h[c]}") if c == "status" else h[c] for c in HOLD_COLUMNS]
+            for h in holds]
+    return xlsx_response({t("flash.holds"): ([t(f"flash.col.{c}") for c in HOLD_COLUMNS],
+                                             rows)},
+                         f"{t('flash.holds')}-{sale['code']}.xlsx",
+                         f"flash-sale-{sale_id}.xlsx")
+
+
+def mount(api: FastAPI) -> None:
+    html: dict[str, Any] = {"include_in_schema": False}
+    api.add_api_route("/flash-sales", list_page, methods=["GET"], **html)
+    api.add_api_route("/flash-sales/export.xlsx", list_export, methods=["GET"], **html)
+    api.add_api_route("/flash-sales/sweep", sweep_action, methods=["POST"], **html)
+    api.add_api_route("/flash-sales/{sale_id:int}", detail_page, methods=["GET"], **html)
+    api.add_api_route("/flash-sales/{sale_id:int}/export.xlsx", detail_export,
+                      methods=["GET"], **html)
