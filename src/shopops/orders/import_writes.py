@@ -47,6 +47,17 @@ def cents(amount: Decimal) -> int:
     return whole if whole == scaled else yuan_to_cents(amount)
 
 
+class CentsCache(dict[Decimal, int]):
+    """``cents`` remembered per amount (exports repeat prices and totals): a hit is a C-level
+    dict look-up, no Python call; bounded, so a file of all-different amounts stays small."""
+
+    def __missing__(self, amount: Decimal) -> int:
+        if len(self) >= 50_000:
+            self.clear()
+        value = self[amount] = cents(amount)
+        return value
+
+
 class BulkWriter:
     """The import's bulk statements for one dialect, on the unit of work's connection."""
 

@@ -36,7 +36,7 @@ from shopops.orders.import_writes import (
     LINE_COLUMNS,
     ORDER_COLUMNS,
     BulkWriter,
-    cents,
+    CentsCache,
 )
 from shopops.orders.importers import (
     PLATFORMS,
@@ -135,6 +135,7 @@ def import_orders(
                      if digest is not None and digest == digests[number])
     report("read", 2, 3)
     result = parse_export(export, store.timezone, skip)
+    del export  # the source rows (most of the memory) are not needed for the writes
     family = _check_family(store, result.platform)
     sku_column = (mapping.header_of("sku_code") if mapping else None) or SKU_COLUMN.get(family)
     status_column = (mapping.header_of("status") if mapping else None) or STATUS_COLUMN.get(family)
@@ -262,6 +263,7 @@ def _insert_new(uow: UnitOfWork, writer: BulkWriter, store: StoreView,
             for order_id, order in pairs:
                 order_rows.append(rows.order(order_id, order,
                                              customers.get(_buyer_key(order) or ""), facts))
+            cents = rows.cents
             statements = [
                 ("orders", order_columns, order_rows),
                 ("order_lines", LINE_COLUMNS, [
@@ -295,6 +297,7 @@ class _NewRows:
         self.writer, self.store_id, self.batch_id = writer, store.id, batch_id
         self.zone = ZoneInfo(store.timezone)
         self.now = writer.when(now)
+        self.cents = CentsCache().__getitem__
 
     def order(self, order_id: int, order: ImportedOrder, customer_id: int | None,
               facts: list[tuple[Any, ...]]) -> tuple[Any, ...]:
@@ -315,7 +318,7 @@ class _NewRows:
                           f'{{"from_status": "created", "to_status": "{order.status}", '
                           f'"platform_status": {_json_text(order.platform_status)}, '
                           f'"import_id": {batch_id}}}'))
-        paid_at = order.paid_at
+        paid_at, cents = order.paid_at, self.cents
         return (
             order_id, store_id, order.channel_order_no, customer_id, order.status,
             cents(order.list_amount), cents(order.discount_amount), cents(order.goods_amount),
