@@ -33,6 +33,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
+from functools import lru_cache
 from operator import attrgetter
 
 from shopops.pricing.explain import Priced, Quote, build_quote
@@ -79,9 +80,15 @@ def _at_rate(cents: Sequence[int], covered: Sequence[int], rate: Decimal,
              ) -> list[tuple[int, int | None]]:
     """``round_cents(yuan × rate)`` per covered line, in integer cents: rate = n/d exactly, half
     up is ⌊(2·c·n + d) / 2d⌋ — the same 分 as the Decimal rule, without Decimal in the loop."""
-    n, d = rate.as_integer_ratio()
-    n2, d2 = 2 * n, 2 * d
+    n2, d, d2 = _ratio(rate)
     return [(i, (cents[i] * n2 + d) // d2) for i in covered]
+
+
+@lru_cache(maxsize=4096)
+def _ratio(rate: Decimal) -> tuple[int, int, int]:
+    """(2n, d, 2d) of rate = n/d, once per distinct rate (Decimal → ratio is slow)."""
+    n, d = rate.as_integer_ratio()
+    return 2 * n, d, 2 * d
 
 
 _MEMBER_CENTS: dict[int, tuple[MemberPrice, dict[str, dict[str, int]]]] = {}
@@ -100,6 +107,9 @@ def _member_cents(offer: MemberPrice) -> dict[str, dict[str, int]]:
     return entry[1]
 
 
+_cents = lru_cache(maxsize=4096)(to_cents)  # flash and fixed prices recur across quotes
+
+
 def _unit_cents(offer: ItemOffer, covered: Sequence[int], cart: Cart,
                 unit_cents: Sequence[int]) -> list[tuple[int, int | None]]:
     """(line, unit price in cents or None) for the covered lines; the two common kinds by
@@ -113,7 +123,7 @@ def _unit_cents(offer: ItemOffer, covered: Sequence[int], cart: Cart,
     if kind is TimedDiscount:
         assert isinstance(offer, TimedDiscount)
         if offer.price is not None:
-            price = to_cents(offer.price)
+            price = _cents(offer.price)
             return [(i, price) for i in covered]
         assert offer.rate is not None
         return _at_rate(unit_cents, covered, offer.rate)
@@ -132,15 +142,16 @@ def _unit_cents(offer: ItemOffer, covered: Sequence[int], cart: Cart,
 
 def best_item_offers(cart: Cart, offers: Iterable[ItemOffer], now: datetime,
                      floors: Floors | None = None, overrides: Overrides | None = None,
-                     index: LineIndex | None = None) -> list[tuple[int, ItemOffer | None]]:
+                     index: LineIndex | None = None, *, checked: bool = False,
+                     ) -> list[tuple[int, ItemOffer | None]]:
     """Per line: (amount in cents after the best item-level offer, that offer or None).
 
     Offers are tried in id order and only a strictly lower amount replaces the best, so a tie
-    keeps the lower id."""
+    keeps the lower id. ``checked``: the caller passes only usable offers, already in id order."""
     index = index or LineIndex(cart)
     lines = cart.lines
-    usable = sorted((o for o in offers if o.level == "item_level" and o.usable_by(cart, now)),
-                    key=_by_id)
+    usable = [o for o in offers if o.level == "item_level"] if checked else sorted(
+        (o for o in offers if o.level == "item_level" and o.usable_by(cart, now)), key=_by_id)
     unit_cents = [int(line.unit_price * 100) for line in lines]  # validated: ≤ 2 decimals
     amounts = [u * line.quantity for u, line in zip(unit_cents, lines, strict=True)]
     chosen: list[ItemOffer | None] = [None] * len(lines)
@@ -292,7 +303,7 @@ def quote(cart: Cart, promotions: Iterable[Promotion], now: datetime,
     floors = {sku: f for sku, f in (floors or {}).items() if sku in index.by_sku}
     usable = [p for p in promos if p.usable_by(cart, now)]
     item = best_item_offers(cart, [p for p in usable if isinstance(p, ItemOffer)], now,
-                            floors, overrides, index)
+                            floors, overrides, index, checked=True)
     item_amounts = [amount for amount, _ in item]
     scopes = _scopes(cart, usable, item_amounts, index)
     platform = [s for s in scopes if s.offer.level == "platform_level"]
@@ -329,7 +340,8 @@ def quote(cart: Cart, promotions: Iterable[Promotion], now: datetime,
                          field="lines", skus=shorts)
     _, priced, gifts, free = best
     return build_quote(cart, promos, now, item, priced, gifts, free,
-                       {s.offer.id: s for s in scopes}, index.covered)
+                       {s.offer.id: s for s in scopes}, index.covered,
+                       {p.id for p in usable})
 
 
 def _price(cart: Cart, item_amounts: Sequence[int], combo: Sequence[Pick],

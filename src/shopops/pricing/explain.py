@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -134,21 +135,24 @@ def _item_steps(cart: Cart, item: Sequence[tuple[int, ItemOffer | None]],
 
 
 def _order_step(cart: Cart, promo: Promotion, per_line: Sequence[int]) -> Step:
-    allocations = tuple(Allocation(i, cart.lines[i].sku, _yuan(c))
-                        for i, c in enumerate(per_line) if c)
-    return Step(promo.id, promo.name, promo.kind, promo.level, _yuan(sum(per_line)),
+    lines, yuan = cart.lines, _yuan
+    allocations = tuple([Allocation(i, lines[i].sku, yuan(c))
+                         for i, c in enumerate(per_line) if c])
+    return Step(promo.id, promo.name, promo.kind, promo.level, yuan(sum(per_line)),
                 allocations)
 
 
 def why_not_used(cart: Cart, promo: Promotion, now: datetime,
                  candidates: Mapping[str, object],
-                 covered: Callable[[Promotion], Sequence[int]] | None = None) -> str:
+                 covered: Callable[[Promotion], Sequence[int]] | None = None,
+                 usable: AbstractSet[str] = frozenset()) -> str:
     """Why an offer is not in the quote (为什么没用上), for the explanation. ``covered`` gives
-    the lines an offer covers when the caller has them indexed already."""
-    if not promo.is_active(now):
-        return "不在有效期内"
-    if not promo.usable_by(cart, now):
-        return "未持有该优惠券"
+    the lines an offer covers and ``usable`` the ids known usable, when the caller has them."""
+    if promo.id not in usable:
+        if not promo.is_active(now):
+            return "不在有效期内"
+        if not promo.usable_by(cart, now):
+            return "未持有该优惠券"
     if not (covered(promo) if covered else any(promo.covers(line) for line in cart.lines)):
         return "购物车中没有适用商品"
     if isinstance(promo, ItemOffer) and promo.level == "item_level":
@@ -162,15 +166,17 @@ def build_quote(cart: Cart, promos: Sequence[Promotion], now: datetime,
                  item: Sequence[tuple[int, ItemOffer | None]], priced: Priced,
                  gifts: Sequence[GiftWithPurchase], free: FreeShippingThreshold | None,
                  candidates: Mapping[str, object],
-                 covered: Callable[[Promotion], Sequence[int]] | None = None) -> Quote:
+                 covered: Callable[[Promotion], Sequence[int]] | None = None,
+                 usable: AbstractSet[str] = frozenset()) -> Quote:
     list_cents = [int(line.unit_price * 100) * line.quantity for line in cart.lines]
     steps = _item_steps(cart, item, list_cents)
     steps += [_order_step(cart, promo, per_line) for promo, per_line in priced.steps]
     steps += [Step(g.id, g.name, g.kind, g.level, Decimal("0.00"), ()) for g in gifts]
     line_discounts: list[list[tuple[str, Decimal]]] = [[] for _ in cart.lines]
     for step in steps:
-        for a in step.allocations:
-            line_discounts[a.line].append((step.promotion_id, a.amount))
+        pid = step.promotion_id
+        for line_no, _, amount in step.allocations:
+            line_discounts[line_no].append((pid, amount))
     lines = tuple(
         QuoteLine(line.sku, line.quantity, line.unit_price, _yuan(list_cents[i]),
                   offer.id if offer else None, _yuan(amount), _yuan(final),
@@ -182,7 +188,7 @@ def build_quote(cart: Cart, promos: Sequence[Promotion], now: datetime,
     shipping = 0 if free else to_cents(cart.shipping_fee)
     used = {promo.id for promo, _ in priced.steps}
     taken = used | {o.id for _, o in item if o} | {g.id for g in gifts} | {free.id if free else ""}
-    not_used = tuple((p.id, why_not_used(cart, p, now, candidates, covered)) for p in promos
+    not_used = tuple((p.id, why_not_used(cart, p, now, candidates, covered, usable)) for p in promos
                      if p.id not in taken)
     return Quote(
         lines=lines, steps=tuple(steps),

@@ -139,7 +139,7 @@ class Pick:
     __slots__ = ("_item", "_platform", "_priced", "delta", "offs", "scopes")
 
     def __init__(self, scopes: Sequence[Scope], item: Sequence[int]) -> None:
-        self.scopes = tuple(sorted(scopes, key=_by_order))
+        self.scopes = tuple(scopes) if len(scopes) < 2 else tuple(sorted(scopes, key=_by_order))
         self._item = item
         self._priced: Priced | None = None
         self._platform: list[int] | None = None
