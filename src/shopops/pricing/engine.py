@@ -224,19 +224,24 @@ def _scopes(cart: Cart, usable: Iterable[Promotion], item_amounts: Sequence[int]
     """The order-level candidates among ``usable`` (promotions already checked usable)."""
     result = []
     lines = cart.lines
+    # many offers share their lines (a store's 满减 tiers and coupons): base, count and mask once
+    shared: dict[tuple[int, ...], tuple[int, int, int]] = {}
     for promo in usable:
         if not isinstance(promo, OrderOffer) or promo.level == "item_level":
             continue
         covered = index.covered(promo)
         if not covered:
             continue
-        base = sum([item_amounts[i] for i in covered])
-        count = sum([lines[i].quantity for i in covered])
-        bound = promo.discount_cents(base, count)
-        if bound > 0:
+        sums = shared.get(covered)
+        if sums is None:
             mask = 0
             for i in covered:
                 mask |= 1 << i
+            sums = shared[covered] = (sum([item_amounts[i] for i in covered]),
+                                      sum([lines[i].quantity for i in covered]), mask)
+        base, count, mask = sums
+        bound = promo.discount_cents(base, count)
+        if bound > 0:
             result.append(Scope(promo, covered, mask, count, base, min(bound, base)))
     return result
 
