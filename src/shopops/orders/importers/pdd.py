@@ -199,6 +199,7 @@ def _compiled(columns: Columns, timezone: ZoneInfo) -> Callable[[Row], ImportedO
     text, identifier, amount, key = cells.text, cells.identifier, cells.amount, cells.header_key
     required_amount, amount_or_zero = cells.required_amount, cells.amount_or_zero
     local_datetime, is_empty = cells.local_datetime, cells.is_empty
+    decimals: dict[str, Decimal] = {}
 
     def when(value: str) -> datetime:
         if len(value) == 19 and value[4] == "-" and value[10] == " ":
@@ -224,9 +225,13 @@ def _compiled(columns: Columns, timezone: ZoneInfo) -> Callable[[Row], ImportedO
             if status is None or sku is None:
                 return _order(row, timezone)
             deal_at = when(c[i_deal])
-            paid = required_amount(c[i_paid])
-            shipping = amount_or_zero(c[i_shipping])
-            listed = required_amount(c[i_goods])
+            # the same cell text is the same Decimal (immutable): shared, not parsed again
+            paid = decimals.get(c[i_paid]) or required_amount(c[i_paid])
+            shipping = decimals.get(c[i_shipping]) or amount_or_zero(c[i_shipping])
+            listed = decimals.get(c[i_goods]) or required_amount(c[i_goods])
+            if len(decimals) < 100_000:
+                decimals[c[i_paid]], decimals[c[i_shipping]], decimals[c[i_goods]] = \
+                    paid, shipping, listed
             goods = paid - shipping
             if goods < ZERO:
                 return _order(row, timezone)
