@@ -16,14 +16,15 @@ from shopops.accounts.service import create_user
 from shopops.bootstrap import App
 from shopops.service import queries
 from shopops.web.app import create_app
-from tests.integration.test_aftersales import Clock, create, step
+from tests.factories import MovingClock
 from tests.integration.test_aftersales import clock as clock
+from tests.integration.test_aftersales import create, step
 from tests.integration.test_aftersales import shop as shop
 from tests.integration.test_console import section
 
 
 @pytest.fixture
-def console(shop: App, clock: Clock) -> Iterator[TestClient]:
+def console(shop: App, clock: MovingClock) -> Iterator[TestClient]:
     with shop.uow() as uow:
         create_user(uow, "ops", "correct horse battery", display_name="售后小李")
     late = create(shop, reason="quality", quantity=1)

@@ -14,8 +14,9 @@ from shopops.accounts.service import create_user
 from shopops.bootstrap import App
 from shopops.fulfillment import service as fulfil
 from shopops.web.app import create_app
+from tests.factories import MovingClock
 from tests.integration import test_fulfillment as base
-from tests.integration.test_fulfillment import T0, MovingClock, paid_order, receive
+from tests.integration.test_fulfillment import T0, paid_order, receive
 
 shop, clock = base.shop, base.clock  # the same shop and clock fixtures
 HOUR = timedelta(hours=1)

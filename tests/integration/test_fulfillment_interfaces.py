@@ -15,9 +15,10 @@ from typer.testing import CliRunner
 from shopops import cli
 from shopops.accounts.service import create_token, create_user
 from shopops.bootstrap import App
+from tests.factories import MovingClock
 from tests.integration import test_fulfillment as base
 from tests.integration.test_api import PROBLEM, build_web
-from tests.integration.test_fulfillment import T0, MovingClock, paid_order, receive
+from tests.integration.test_fulfillment import T0, paid_order, receive
 
 shop, clock = base.shop, base.clock  # the same shop and clock fixtures
 

@@ -12,8 +12,9 @@ from fastapi.testclient import TestClient
 from shopops.accounts.service import create_token, create_user
 from shopops.bootstrap import App
 from shopops.web.app import create_app
-from tests.integration.test_aftersales import Clock, order_id
+from tests.factories import MovingClock
 from tests.integration.test_aftersales import clock as clock
+from tests.integration.test_aftersales import order_id
 from tests.integration.test_aftersales import shop as shop
 
 
@@ -26,7 +27,7 @@ def api(shop: App) -> Iterator[TestClient]:
         yield c
 
 
-def test_flow_through_the_api(api: TestClient, shop: App, clock: Clock) -> None:
+def test_flow_through_the_api(api: TestClient, shop: App, clock: MovingClock) -> None:
     oid = order_id(shop)
     created = api.post("/api/v1/returns", json={"order_id": oid, "sku": "SKU-A",
                                                 "reason": "no_reason", "quantity": 1})
