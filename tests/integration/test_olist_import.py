@@ -20,10 +20,10 @@ from sqlalchemy import func, insert, select
 from shopops.accounts.service import create_user
 from shopops.bootstrap import App
 from shopops.catalog.models import Sku
-from shopops.orders.delivery import late_delivery
 from shopops.orders.importers import ColumnMapping
 from shopops.orders.imports import import_orders, import_report
 from shopops.orders.models import Order
+from shopops.orders.service import late_delivery
 from shopops.stores.service import add_store
 from shopops.web.app import create_app
 from tests import factories

@@ -11,12 +11,11 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from shopops.orders.browse import OrderQuery, search_orders
-from shopops.orders.delivery import late_delivery
 from shopops.orders.import_history import list_imports, report_sheets
 from shopops.orders.importers import ColumnMapping, ImportFileError
 from shopops.orders.imports import import_orders, import_report
 from shopops.orders.models import ORDER_STATUSES
-from shopops.orders.service import get_order
+from shopops.orders.service import get_order, late_delivery
 from shopops.stores.models import PLATFORMS
 from shopops.web.deps import CoreDep, Paged, PageDep, ReaderDep
 from shopops.web.excel import XLSX_MEDIA_TYPE, content_disposition, write_workbook

@@ -2,8 +2,9 @@
 day promised at order time (``orders.promised_at``, e.g. Olist's estimated delivery date).
 
 The rule is pure (`late_delivery_share` over (delivered_at, promised_at) pairs); the query
-(`late_delivery`) loads the pairs of the order book. A promise is a day: delivered any time on
-the promised day (in the store's time zone) is on time, the next day is late.
+(`orders.service.late_delivery`) loads the pairs of the order book. A promise is a day:
+delivered any time on the promised day (in the store's time zone) is on time, the next day is
+late.
 """
 
 from __future__ import annotations
@@ -13,12 +14,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
-
-from sqlalchemy import select
-
-from shopops.core.uow import UnitOfWork
-from shopops.orders.models import Order
-from shopops.stores.service import get_store, list_stores
 
 SHARE_PLACES = Decimal("0.0001")
 
@@ -56,16 +51,3 @@ def late_delivery_share(pairs: Iterable[tuple[datetime, datetime, ZoneInfo]]
         delivered += 1
         late += is_late(delivered_at, promised_at, zone)
     return LateDeliveryShare(delivered, late)
-
-
-def late_delivery(uow: UnitOfWork, store: str | None = None) -> LateDeliveryShare:
-    """The late-delivery share of the order book (one store, or all)."""
-    zones = {s.id: ZoneInfo(s.timezone) for s in list_stores(uow)}
-    query = select(Order.delivered_at, Order.promised_at, Order.store_id).where(
-        Order.delivered_at.is_not(None), Order.promised_at.is_not(None))
-    if store:
-        query = query.where(Order.store_id == get_store(uow, store).id)
-    rows = uow.session.execute(query.execution_options(yield_per=10_000))
-    return late_delivery_share((delivered, promised, zones[store_id])
-                               for delivered, promised, store_id in rows
-                               if delivered is not None and promised is not None)

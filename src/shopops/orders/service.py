@@ -17,9 +17,10 @@ from shopops.core.uow import UnitOfWork
 from shopops.customers.service import customer_names
 from shopops.db.facts import Fact
 from shopops.orders.browse import money_text, order_json
+from shopops.orders.delivery import LateDeliveryShare, late_delivery_share
 from shopops.orders.lifecycle import can_advance
 from shopops.orders.models import Order, OrderLine
-from shopops.stores.service import list_stores
+from shopops.stores.service import get_store, list_stores
 
 LINE_AMOUNTS = ("list_price", "discount_amount", "paid_amount", "refund_amount")
 STEPS = ("created", "paid", "shipped", "delivered", "completed", "cancelled", "refunded")
@@ -250,3 +251,19 @@ def line_sales(uow: UnitOfWork, paid_from: date, paid_to: date,
              .where(*_cohort(paid_from, paid_to, store_id))
              .group_by(Order.store_id, OrderLine.sku_id))
     return [(int(s), int(k), int(n), Decimal(g or 0)) for s, k, n, g in uow.session.execute(query)]
+
+
+# ---------------------------------------------------------------- late deliveries (延迟送达)
+
+
+def late_delivery(uow: UnitOfWork, store: str | None = None) -> LateDeliveryShare:
+    """The late-delivery share of the order book (one store, or all)."""
+    zones = {s.id: ZoneInfo(s.timezone) for s in list_stores(uow)}
+    query = select(Order.delivered_at, Order.promised_at, Order.store_id).where(
+        Order.delivered_at.is_not(None), Order.promised_at.is_not(None))
+    if store:
+        query = query.where(Order.store_id == get_store(uow, store).id)
+    rows = uow.session.execute(query.execution_options(yield_per=10_000))
+    return late_delivery_share((delivered, promised, zones[store_id])
+                               for delivered, promised, store_id in rows
+                               if delivered is not None and promised is not None)
