@@ -104,3 +104,29 @@ def chromium_tab(timeout_ms: int = 20_000, **context_options: Any) -> Iterator[A
 def shot(page: Any, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+@contextmanager
+def forecast_demo_server(folder: Path, *, seed: int, orders: int, days: int,
+                         horizon_days: int) -> Iterator[LiveServer]:
+    """A demo shop ending today (SQLite in `folder`) with the browser user and a stored
+    forecast run — what the inventory and replenishment pages show — served on 127.0.0.1."""
+    from shopops.accounts.service import create_user
+    from shopops.config import Settings
+    from shopops.core.clock import business_date
+    from shopops.db.migrate import upgrade
+    from shopops.demo.service import build_demo_shop
+    from shopops.inventory.forecast_service import run_forecast
+
+    require_chromium()
+    core = App(Settings(database_url=f"sqlite:///{folder / 'shop.db'}",
+                        secret_key="browser-test"))
+    upgrade(core.engine)
+    today = business_date(core.clock.now(), "Asia/Shanghai")
+    build_demo_shop(core, seed=seed, orders=orders, end_date=today, days=days)
+    with core.uow() as uow:
+        create_user(uow, USER, PASSWORD, display_name="浏览器测试")
+        # the pages reuse this stored run instead of fitting on the request
+        run_forecast(uow, as_of=today, horizon_days=horizon_days, folds=1)
+    with serve(core) as server:
+        yield server

@@ -10,20 +10,12 @@ from typing import Any
 
 import pytest
 
-from shopops.accounts.service import create_user
-from shopops.bootstrap import App
-from shopops.config import Settings
-from shopops.core.clock import business_date
-from shopops.db.migrate import upgrade
-from shopops.demo.service import build_demo_shop
-from shopops.inventory.forecast_service import run_forecast
 from tests.e2e.browser import (
     PASSWORD,
     USER,
     LiveServer,
     chromium_tab,
-    require_chromium,
-    serve,
+    forecast_demo_server,
     shot,
 )
 
@@ -32,17 +24,8 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    require_chromium()
-    database = tmp_path_factory.mktemp("replenishment-browser") / "shop.db"
-    core = App(Settings(database_url=f"sqlite:///{database}", secret_key="browser-test"))
-    upgrade(core.engine)
-    today = business_date(core.clock.now(), "Asia/Shanghai")
-    build_demo_shop(core, seed=11, orders=4000, end_date=today, days=400)
-    with core.uow() as uow:
-        create_user(uow, USER, PASSWORD, display_name="浏览器测试")
-        # the page's forecast reuses this stored run instead of fitting on the request
-        run_forecast(uow, as_of=today, horizon_days=28, folds=1)
-    with serve(core) as server:
+    folder = tmp_path_factory.mktemp("replenishment-browser")
+    with forecast_demo_server(folder, seed=11, orders=4000, days=400, horizon_days=28) as server:
         yield server
 
 
