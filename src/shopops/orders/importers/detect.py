@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from shopops.orders.importers import douyin, jd, pdd, taobao
+from shopops.orders.importers import douyin, jd, jd_orders, pdd, taobao
 from shopops.orders.importers.cells import header_key
 from shopops.orders.importers.common import Layout
 from shopops.orders.importers.report import Detection, ImportFileError
 
-LAYOUTS: tuple[Layout, ...] = taobao.LAYOUTS + pdd.LAYOUTS + douyin.LAYOUTS + jd.LAYOUTS
+LAYOUTS: tuple[Layout, ...] = (taobao.LAYOUTS + pdd.LAYOUTS + douyin.LAYOUTS + jd.LAYOUTS
+                              + jd_orders.LAYOUTS)
 AMBIGUITY_MARGIN = 0.2  # a winner must beat the runner-up by this much confidence
 PARTIAL_REQUIRED_SHARE = 0.5  # share of required columns that still names a layout
 

@@ -14,7 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from shopops.core.clock import DEFAULT_TIMEZONE
-from shopops.orders.importers import douyin, jd, pdd, taobao
+from shopops.orders.importers import douyin, jd, jd_orders, pdd, taobao
 from shopops.orders.importers.common import Outcome
 from shopops.orders.importers.detect import LAYOUTS, detect_layout
 from shopops.orders.importers.files import Source, Table, read_table
@@ -124,6 +124,8 @@ def _import_platform(tables: list[Table], family: str | None, platform: str | No
         result.orders = pdd.parse_pdd(table, zone, outcome)
     elif kind == "douyin":
         result.orders = douyin.parse_douyin(table, zone, outcome)
+    elif detections[0].layout == jd_orders.LAYOUT.name:  # 京东: the order export or 结算
+        result.orders = jd_orders.parse_jd_orders(table, zone, outcome)
     else:
         result.settlements = jd.parse_jd_settlement(table, zone, outcome)
     return result
