@@ -101,22 +101,39 @@ def chromium_tab(timeout_ms: int = 20_000, **context_options: Any) -> Iterator[A
             chromium.close()
 
 
-def shot(page: Any, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+def shot(page: Any, name: str, folder: Path | None = None) -> Path:
+    """A full-page PNG of `page` in `folder` (default artifacts/screenshots/); its path."""
+    target = folder or SCREENSHOTS
+    target.mkdir(parents=True, exist_ok=True)
+    path = target / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
 
 
-@contextmanager
-def forecast_demo_server(folder: Path, *, seed: int, orders: int, days: int,
-                         horizon_days: int) -> Iterator[LiveServer]:
-    """A demo shop ending today (SQLite in `folder`) with the browser user and a stored
-    forecast run — what the inventory and replenishment pages show — served on 127.0.0.1."""
+def sign_in(tab: Any, base: str, path: str) -> None:
+    """Open `path`, get sent to the login form, sign in as the browser user and land on it."""
+    tab.goto(f"{base}{path}")
+    assert "/login" in tab.url
+    tab.fill("input[name=username]", USER)
+    tab.fill("input[name=password]", PASSWORD)
+    tab.click("button[type=submit]")
+    tab.wait_for_url(f"{base}{path.split('?')[0]}*")
+
+
+def only_local(tab: Any, base: str) -> list[str]:
+    """Every URL the tab requests outside `base`, collected while the test runs (expect [])."""
+    outside: list[str] = []
+    tab.on("request", lambda r: outside.append(r.url) if not r.url.startswith(base) else None)
+    return outside
+
+
+def _demo_core(folder: Path, *, seed: int, orders: int, days: int) -> tuple[App, Any]:
+    """A demo shop ending today in SQLite under `folder`, with the browser user; and today."""
     from shopops.accounts.service import create_user
     from shopops.config import Settings
     from shopops.core.clock import business_date
     from shopops.db.migrate import upgrade
     from shopops.demo.service import build_demo_shop
-    from shopops.inventory.forecast_service import run_forecast
 
     require_chromium()
     core = App(Settings(database_url=f"sqlite:///{folder / 'shop.db'}",
@@ -126,6 +143,28 @@ def forecast_demo_server(folder: Path, *, seed: int, orders: int, days: int,
     build_demo_shop(core, seed=seed, orders=orders, end_date=today, days=days)
     with core.uow() as uow:
         create_user(uow, USER, PASSWORD, display_name="浏览器测试")
+    return core, today
+
+
+@contextmanager
+def demo_server(folder: Path, *, seed: int = 7, orders: int = 3000,
+                days: int = 400) -> Iterator[LiveServer]:
+    """The demo shop ending today (orders, fulfillment exceptions, after-sales requests,
+    promotions and campaigns, purchase orders) with the browser user, served on 127.0.0.1."""
+    core, _today = _demo_core(folder, seed=seed, orders=orders, days=days)
+    with serve(core) as server:
+        yield server
+
+
+@contextmanager
+def forecast_demo_server(folder: Path, *, seed: int, orders: int, days: int,
+                         horizon_days: int) -> Iterator[LiveServer]:
+    """A demo shop ending today (SQLite in `folder`) with the browser user and a stored
+    forecast run — what the inventory and replenishment pages show — served on 127.0.0.1."""
+    from shopops.inventory.forecast_service import run_forecast
+
+    core, today = _demo_core(folder, seed=seed, orders=orders, days=days)
+    with core.uow() as uow:
         # the pages reuse this stored run instead of fitting on the request
         run_forecast(uow, as_of=today, horizon_days=horizon_days, folds=1)
     with serve(core) as server:
