@@ -61,6 +61,7 @@ from shopops.cli import (  # noqa: E402
 )
 from shopops.cli import flash as flash_cli  # noqa: E402,F401  (adds promo flash-* commands)
 from shopops.cli import fulfillment as fulfillment_cli  # noqa: E402
+from shopops.cli import orders as orders_cli  # noqa: E402
 
 app.add_typer(admin.db_app, name="db")
 app.add_typer(admin.users_app, name="users")
@@ -68,6 +69,7 @@ app.add_typer(admin.tokens_app, name="tokens")
 app.add_typer(admin.stores_app, name="stores")
 app.add_typer(imports.import_app, name="import")
 app.add_typer(promo.promo_app, name="promo")
+app.add_typer(orders_cli.orders_app, name="orders")
 app.add_typer(stock.stock_app, name="stock")
 app.add_typer(aftersales.aftersales_app, name="aftersales")
 app.add_typer(forecast.forecast_app, name="forecast")

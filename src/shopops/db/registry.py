@@ -12,7 +12,7 @@ from shopops.inventory import models as inventory_models
 from shopops.marketing import models as marketing_models
 from shopops.orders import allocation_models, import_models
 from shopops.orders import models as orders_models
-from shopops.pricing import flash_models
+from shopops.pricing import flash_models, usage_models
 from shopops.pricing import models as pricing_models
 from shopops.service import models as service_models
 from shopops.stores import models as stores_models
@@ -37,4 +37,5 @@ __all__ = [
     "service_models",
     "shop_settings",
     "stores_models",
+    "usage_models",
 ]

@@ -1,22 +1,42 @@
 """Promotion uses (促销核销): caps and per-customer limits, recorded with the order.
 
-:func:`record_use` takes the caller's unit of work: the order service calls it inside the
-order's own transaction, so a use is stored exactly when the order is. The cap check reads the
-counts then inserts; two orders racing for the very last use can both pass (the 秒杀 stock pool
-is where a hard cap lives)."""
+:func:`record_uses` takes the caller's unit of work: order placement (:mod:`shopops.orders.
+placement`) calls it inside the order's own transaction, so a use is stored exactly when the
+order is. Each cap is enforced by one conditional upsert of a counter row
+(:mod:`shopops.pricing.usage_models`): ``INSERT … ON CONFLICT DO UPDATE SET uses = uses + 1 …
+WHERE uses + 1 <= :max_uses AND discount + :d <= :budget`` (and ``uses + 1 <= :per_customer`` on
+the buyer's row). The row lock makes orders racing for the last use wait for each other, and
+the later one finds no room — a 409 ``pricing.cap_reached`` naming the promotion, never one use
+over the cap, on SQLite and PostgreSQL. Counters are taken in promotion id order (the buyer's
+row before the promotion's), so two orders never wait on each other in a cycle.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from shopops.core.errors import NotFound
 from shopops.core.uow import UnitOfWork
-from shopops.pricing.limits import Limits, check_use, parse_limits, reached
+from shopops.pricing.limits import CapReached, Limits, check_use, parse_limits, reached
 from shopops.pricing.models import CouponClaim, Promotion, PromotionUse
 from shopops.pricing.promotions import InvalidCart, money
+from shopops.pricing.usage_models import PromotionCounter, PromotionCustomerCounter
+
+
+@dataclass(frozen=True, slots=True)
+class Use:
+    """One promotion used by one order: ``units`` it covered, ``discount`` it gave (yuan)."""
+
+    code: str
+    units: int
+    discount: Decimal
 
 
 def customer_id(value: object) -> str | None:
@@ -32,18 +52,16 @@ def customer_id(value: object) -> str | None:
 
 def _usage(uow: UnitOfWork, ids: Sequence[int], customer: str | None
            ) -> tuple[dict[int, tuple[int, Decimal]], dict[int, int]]:
-    totals = {pid: (int(n), Decimal(given or 0)) for pid, n, given in
-              uow.session.execute(
-                  select(PromotionUse.promotion_id, func.count(PromotionUse.id),
-                         func.sum(PromotionUse.discount))  # typed Cents: yuan back
-                  .where(PromotionUse.promotion_id.in_(ids))
-                  .group_by(PromotionUse.promotion_id))}
+    """(uses, discount given) per promotion and the buyer's uses, from the counter rows."""
+    totals = {pid: (int(n), Decimal(given)) for pid, n, given in uow.session.execute(
+        select(PromotionCounter.promotion_id, PromotionCounter.uses, PromotionCounter.discount)
+        .where(PromotionCounter.promotion_id.in_(ids)))}
     mine: dict[int, int] = {}
     if customer is not None:
         mine = {pid: int(n) for pid, n in uow.session.execute(
-            select(PromotionUse.promotion_id, func.count(PromotionUse.id))
-            .where(PromotionUse.promotion_id.in_(ids), PromotionUse.customer == customer)
-            .group_by(PromotionUse.promotion_id))}
+            select(PromotionCustomerCounter.promotion_id, PromotionCustomerCounter.uses)
+            .where(PromotionCustomerCounter.promotion_id.in_(ids),
+                   PromotionCustomerCounter.customer == customer))}
     return totals, mine
 
 
@@ -68,21 +86,91 @@ def capped_promotions(uow: UnitOfWork, rows: Sequence[Promotion],
                        customer_uses=mine.get(pid, 0))}
 
 
+def _insert(uow: UnitOfWork) -> Any:
+    return pg_insert if uow.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+
+
+def _count_customer(uow: UnitOfWork, pid: int, customer: str, limit: int | None) -> bool:
+    """The buyer's count + 1 if it stays within ``limit``, in one statement (False: over)."""
+    table = PromotionCustomerCounter
+    statement = _insert(uow)(table).values(promotion_id=pid, customer=customer, uses=1)
+    statement = statement.on_conflict_do_update(
+        index_elements=["promotion_id", "customer"], set_={"uses": table.uses + 1},
+        where=(table.uses + 1 <= limit) if limit is not None else None,
+    ).returning(table.promotion_id)
+    return uow.session.execute(statement).first() is not None
+
+
+def _count_total(uow: UnitOfWork, pid: int, limits: Limits, amount: Decimal) -> bool:
+    """The promotion's uses + 1 and discount + ``amount`` if both stay within their caps."""
+    if limits.budget is not None and amount > limits.budget:
+        return False  # the insert branch of the upsert has no WHERE
+    table = PromotionCounter
+    room = []
+    if limits.max_uses is not None:
+        room.append(table.uses + 1 <= limits.max_uses)
+    if limits.budget is not None:
+        room.append(table.discount + amount <= limits.budget)
+    statement = _insert(uow)(table).values(promotion_id=pid, uses=1, discount=amount)
+    statement = statement.on_conflict_do_update(
+        index_elements=["promotion_id"],
+        set_={"uses": table.uses + 1, "discount": table.discount + amount},
+        where=room[0] & room[1] if len(room) == 2 else (room[0] if room else None),
+    ).returning(table.promotion_id)
+    return uow.session.execute(statement).first() is not None
+
+
+def _refuse(uow: UnitOfWork, row: Promotion, limits: Limits, customer: str,
+            amount: Decimal) -> CapReached:
+    """The error for a counter that had no room: why, as the counters say now."""
+    totals, mine = _usage(uow, [row.id], customer)
+    uses, given = totals.get(row.id, (0, Decimal(0)))
+    try:
+        check_use(limits, uses=uses, discount_given=given,
+                  customer_uses=mine.get(row.id, 0), discount=amount)
+    except CapReached as exc:
+        message = exc.message
+    else:  # pragma: no cover - the counter refused, so some cap is full
+        message = "promotion: cap reached"
+    return CapReached(f"{message.removeprefix('promotion: ')} — {row.code} was used up "
+                      "meanwhile; quote again (请重新下单)", field="promotion",
+                      promotion=row.code)
+
+
+def record_uses(uow: UnitOfWork, uses: Sequence[Use], *, customer: str,
+                order_ref: str) -> None:
+    """Count each use against its promotion's caps and store it with the order (caller's
+    transaction); the first use without room raises ``pricing.cap_reached`` (409)."""
+    if not uses:
+        return
+    codes = {use.code for use in uses}
+    rows = {r.code: r for r in uow.session.scalars(
+        select(Promotion).where(Promotion.code.in_(codes)))}
+    if missing := sorted(codes - set(rows)):
+        raise NotFound(f"promotion: unknown promotion {missing[0]!r}", field="promotion")
+    now = uow.now()
+    for use in sorted(uses, key=lambda u: rows[u.code].id):
+        row, amount = rows[use.code], money(use.discount, "discount")
+        limits = _limits(row)
+        if not (_count_customer(uow, row.id, customer, limits.per_customer)
+                and _count_total(uow, row.id, limits, amount)):
+            raise _refuse(uow, row, limits, customer, amount)
+        uow.session.add(PromotionUse(promotion_id=row.id, customer=customer,
+                                     order_ref=order_ref, units=use.units, discount=amount,
+                                     used_at=now))
+        uow.record("promotion.used", entity="promotion", entity_id=row.id,
+                   store_id=row.store_id, customer=customer, order_ref=order_ref,
+                   discount=str(amount))
+
+
 def record_use(uow: UnitOfWork, code: str, *, customer: str, order_ref: str, units: int,
                discount: object) -> None:
     """One use of promotion ``code`` by an order, refused (``pricing.cap_reached``) over a cap."""
     row = uow.session.scalar(select(Promotion).where(Promotion.code == code))
     if row is None:
         raise NotFound(f"promotion: unknown promotion {code!r}", field="promotion")
-    amount = money(discount, "discount")
-    totals, mine = _usage(uow, [row.id], customer)
-    uses, given = totals.get(row.id, (0, Decimal(0)))
-    check_use(_limits(row), uses=uses, discount_given=given,
-              customer_uses=mine.get(row.id, 0), discount=amount)
-    uow.session.add(PromotionUse(promotion_id=row.id, customer=customer, order_ref=order_ref,
-                                 units=units, discount=amount, used_at=uow.now()))
-    uow.record("promotion.used", entity="promotion", entity_id=row.id, store_id=row.store_id,
-               customer=customer, order_ref=order_ref, discount=str(amount))
+    record_uses(uow, [Use(code, units, money(discount, "discount"))], customer=customer,
+                order_ref=order_ref)
 
 
 def usable_claims(uow: UnitOfWork, coupons: Sequence[Promotion], customer: str) -> set[str]:

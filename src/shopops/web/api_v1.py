@@ -11,6 +11,7 @@ from shopops.fulfillment.api import router as fulfillment_router
 from shopops.inventory.api import router as inventory_router
 from shopops.inventory.purchasing_api import router as purchasing_router
 from shopops.orders.api import router as orders_router
+from shopops.orders.placement_api import router as placement_router
 from shopops.pricing.api import router as pricing_router
 from shopops.pricing.flash_api import router as flash_sale_router
 from shopops.service.api import router as returns_router
@@ -21,6 +22,7 @@ router = APIRouter(dependencies=[Depends(current_api_user)], responses=PROBLEM_R
 
 for domain_router in (analytics_router, stores_router, catalog_router, orders_router):
     router.include_router(domain_router)
+router.include_router(placement_router)
 router.include_router(inventory_router)
 router.include_router(purchasing_router)
 router.include_router(pricing_router)
