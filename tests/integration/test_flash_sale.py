@@ -1,6 +1,8 @@
 """Flash sale (秒杀) on SQLite and PostgreSQL: created as a promotion (API and `promo import`),
-buy → unpaid hold, per-customer limit, sold out, pay, the sweep releasing lapsed holds back to
-the pool (service and `shopops promo flash-sweep`), and 200 concurrent buyers for 50 units."""
+buy → an unpaid order in the order book and its hold, per-customer limit, sold out (no order
+left behind), pay (the order paid, on its timeline), the sweep releasing lapsed holds back to
+the pool and cancelling their orders (service and `shopops promo flash-sweep`), and 200
+concurrent buyers for 50 units: exactly 50 holds and 50 orders."""
 
 from __future__ import annotations
 
@@ -21,6 +23,9 @@ from shopops import cli
 from shopops.bootstrap import App
 from shopops.core.clock import FixedClock
 from shopops.core.errors import ShopOpsError
+from shopops.db.facts import Fact
+from shopops.orders.models import Order, OrderLine
+from shopops.orders.service import get_order, order_timeline
 from shopops.pricing import flash_service as flash
 from shopops.pricing.flash_models import FlashSale, FlashSaleBuyer, FlashSaleHold
 from shopops.pricing.flash_sale import LimitReached, SoldOut
@@ -71,6 +76,14 @@ def test_api_create_buy_limit_pay_and_status(shop: Api) -> None:
     assert first.status_code == 201, first.text
     hold = first.json()
     assert (hold["status"], hold["qty"], hold["amount"]) == ("held", 1, "59.90")
+    assert hold["order_no"] == f"FS{hold['order']}"
+    order = api.get(f"/orders/{hold['order']}").json()  # a real order in the order book
+    assert (order["status"], order["channel_order_no"], order["store"], order["buyer"]) == (
+        "created", hold["order_no"], "tm-1", "u1")
+    assert (order["list_amount"], order["discount_amount"], order["goods_amount"],
+            order["paid_amount"]) == ("100.00", "40.10", "59.90", "59.90")
+    assert [(ln["sku"], ln["quantity"], ln["paid_amount"]) for ln in order["lines"]] == [
+        ("A", 1, "59.90")]
     problem(api.post(url, {"customer": "u1", "qty": 1}), 409, "flash_sale.limit_reached",
             "customer")
     problem(api.post(url, {"customer": "u9", "qty": 2}), 409, "flash_sale.limit_reached", "qty")
@@ -79,7 +92,11 @@ def test_api_create_buy_limit_pay_and_status(shop: Api) -> None:
     problem(api.post(url, {"customer": ""}), 422, "flash_sale.invalid", "customer")
     paid = api.post(f"{url}/{hold['hold']}/pay", {})
     assert paid.status_code == 200 and paid.json()["status"] == "paid"
+    assert paid.json()["order"] == hold["order"]
     assert api.post(f"{url}/{hold['hold']}/pay", {}).json()["status"] == "paid"  # idempotent
+    order = api.get(f"/orders/{hold['order']}").json()
+    assert order["status"] == "paid" and order["paid_date"] is not None
+    assert [s["step"] for s in order["timeline"]] == ["created", "paid"]
     status = api.get(f"/flash-sales/{sale['id']}").json()["status"]
     assert status == {"units": 2, "sold": 1, "held": 1, "remaining": 0, "oversold": 0}
     assert api.get("/flash-sales").json()["total"] == 1
@@ -121,6 +138,13 @@ def test_lapsed_holds_are_swept_back_to_the_pool(app: App, tmp_path: Path,
     assert [h["hold"] for h in json.loads(result.output)["released"]] == [lapsing.id]
     assert pool(app, sale_id) == {"units": 3, "sold": 1, "held": 0, "remaining": 2,
                                   "oversold": 0}
+    with later.reader() as uow:  # the lapsed order is cancelled, the paid one stays paid
+        assert get_order(uow, lapsing.order_id or 0)["status"] == "cancelled"
+        assert get_order(uow, kept.order_id or 0)["status"] == "paid"
+        steps = [(e.step, e.source, e.data.get("reason"))
+                 for e in order_timeline(uow, lapsing.order_id or 0)]
+    assert steps == [("created", "flash_sale", None),
+                     ("cancelled", "flash_sale", "未付款超时关闭")]
     with later.uow() as uow:
         assert flash.sweep(uow) == []  # idempotent
     with pytest.raises(ShopOpsError) as expired, later.uow() as uow:
@@ -128,7 +152,25 @@ def test_lapsed_holds_are_swept_back_to_the_pool(app: App, tmp_path: Path,
     assert expired.value.code == "flash_sale.hold_expired"
     with later.uow() as uow:  # the released unit and the buyer's allowance are back
         again = flash.buy(uow, sale_id, "u2")
-    assert again.status == "held"
+    assert again.status == "held" and again.order_id not in (lapsing.order_id, None)
+    with later.reader() as uow:  # one customer for u2 across both orders
+        buyers = {get_order(uow, o)["customer_id"] for o in (lapsing.order_id, again.order_id)}
+    assert len(buyers) == 1 and None not in buyers
+
+
+def test_refused_buys_leave_no_order_behind(app: App) -> None:
+    seed(app)
+    sale_id = new_sale(app, units=1)
+    with app.uow() as uow:
+        flash.buy(uow, sale_id, "u1")
+    for customer in ("u1", "u2"):  # over the limit; sold out
+        with pytest.raises((LimitReached, SoldOut)), app.uow() as uow:
+            flash.buy(uow, sale_id, customer)
+    with app.reader() as uow:
+        orders = uow.session.scalar(select(func.count(Order.id)))
+        placed = uow.session.scalar(select(func.count(Fact.id))
+                                    .where(Fact.kind == "order.placed"))
+    assert (orders, placed) == (1, 1)
 
 
 def test_promo_import_takes_a_flash_sale(app: App, tmp_path: Path,
@@ -194,3 +236,11 @@ def test_200_concurrent_buyers_for_50_units_hold_exactly_50(app: App) -> None:
     assert sum(per_customer.values()) == 50
     assert max(per_customer.values()) == 1  # nobody over the limit of 1
     assert {c: n for c, n in bought.items() if n} == per_customer
+    with app.reader() as uow:  # one unpaid order per hold, none for the refused buys
+        orders = uow.session.execute(
+            select(Order.id, Order.status, func.sum(OrderLine.quantity))
+            .join(OrderLine, OrderLine.order_id == Order.id).group_by(Order.id)).all()
+        linked = uow.session.scalars(select(FlashSaleHold.order_id)).all()
+    assert len(orders) == 50 and {status for _, status, _ in orders} == {"created"}
+    assert sum(int(qty) for *_, qty in orders) == 50
+    assert sorted(o for o in linked if o is not None) == sorted(o for o, *_ in orders)

@@ -12,9 +12,12 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from sqlalchemy import func, select
 
 from shopops.bootstrap import App
+from shopops.orders.models import Order
 from shopops.pricing import flash_service as flash
+from shopops.pricing.flash_models import FlashSaleHold
 from shopops.pricing.flash_redis import RedisGate, reconcile
 from shopops.pricing.flash_sale import LimitReached, SoldOut
 from tests.integration.test_flash_sale import THREADS, new_sale, pool
@@ -67,6 +70,10 @@ def test_200_buyers_through_redis_hold_exactly_50_and_redis_matches(
     assert left == 0
     assert {c: n for c, n in buyers.items() if n} == ledger
     assert max(ledger.values()) == 1 and sum(ledger.values()) == 50
+    with app.reader() as uow:  # one order per hold, none for a buy refused by either
+        orders = uow.session.scalar(select(func.count(Order.id)))
+        linked = uow.session.scalar(select(func.count(FlashSaleHold.order_id.distinct())))
+    assert orders == linked == 50
 
 
 def test_reconcile_repairs_redis_from_the_ledger(app: App, gate: RedisGate) -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shopops.db.base import Base
@@ -40,6 +40,8 @@ class FlashSale(Base):
     store_id: Mapped[int] = mapped_column(ForeignKey("stores.id"))
     sku_id: Mapped[int] = mapped_column(ForeignKey("skus.id"))
     price: Mapped[Decimal] = mapped_column(Cents())  # 秒杀价 per unit
+    # the SKU's list price (标价) at creation: the orders' list price (migration 0017)
+    list_price: Mapped[Decimal] = mapped_column(Cents())
     units: Mapped[int]  # 秒杀库存, fixed at creation
     remaining: Mapped[int]  # 可抢
     held: Mapped[int] = mapped_column(default=0)  # 待付款 (holds not yet paid or released)
@@ -67,7 +69,8 @@ class FlashSaleBuyer(Base):
 
 
 class FlashSaleHold(Base):
-    """An unpaid order hold (待付款订单): paid → sold, or released after ``hold_until``."""
+    """An unpaid order hold (待付款订单) and the order it created: paid → sold (the order
+    paid), or released after ``hold_until`` (the order cancelled)."""
 
     __tablename__ = "flash_sale_holds"
     __table_args__ = (
@@ -76,6 +79,7 @@ class FlashSaleHold(Base):
                         name="status_known"),
         Index("ix_flash_sale_holds_status_until", "status", "hold_until"),
         Index("ix_flash_sale_holds_sale_customer", "flash_sale_id", "customer"),
+        UniqueConstraint("order_id", name="uq_flash_sale_holds_order"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -88,3 +92,5 @@ class FlashSaleHold(Base):
     hold_until: Mapped[datetime] = mapped_column(UtcDateTime())
     paid_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     released_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # the order this hold created in the order book (migration 0017; None before it)
+    order_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("orders.id"))

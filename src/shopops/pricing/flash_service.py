@@ -1,11 +1,15 @@
-"""Flash sale (秒杀) use cases: create a sale with its pool, buy (→ an unpaid order hold), pay,
-release lapsed holds (the sweep job), status. One transaction each.
+"""Flash sale (秒杀) use cases: create a sale with its pool, buy (→ an unpaid order in the order
+book and its hold), pay (the order paid), release lapsed holds (the sweep job: the orders
+cancelled), status. One transaction each.
 
 Never oversell: a buy changes the buyer's count (an upsert ``… DO UPDATE … WHERE bought + qty
 <= per_customer``) and the pool (``UPDATE … WHERE remaining >= qty``) in the same transaction
-as the hold row; either statement touching no row rolls the whole buy back (409
-``flash_sale.limit_reached`` / ``flash_sale.sold_out``). Row locks are always taken buyer row
-→ pool row (buy, sweep) or hold → pool (pay), so concurrent use cases cannot deadlock.
+as the order (``orders.service.place_unpaid_order``) and the hold row; either statement
+touching no row rolls the whole buy back, order included (409 ``flash_sale.limit_reached`` /
+``flash_sale.sold_out``). Row locks are always taken buyer row → pool row (buy, sweep) or hold
+→ pool (pay), so concurrent use cases cannot deadlock. The buy is the hot path: Core statements
+built once (no ORM objects), the sale read in one row, the pool updated last so its lock is
+held only for that statement and the commit.
 With a Redis gate
 (:mod:`shopops.pricing.flash_redis`) the same checks run first in one Lua script, so most buyers
 of a sold-out sale never reach the database; the database stays the ledger.
@@ -18,18 +22,44 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from shopops.catalog.service import sku_codes, sku_id
+from shopops.catalog.service import get_sku, sku_codes, sku_id
 from shopops.core.errors import Conflict
 from shopops.core.uow import UnitOfWork
+from shopops.customers.service import customers_for_buyers
+from shopops.db.facts import Fact
+from shopops.orders.service import (
+    cancel_unpaid_orders,
+    order_numbers,
+    pay_order,
+    place_unpaid_order,
+)
 from shopops.pricing import flash_sale as rules
 from shopops.pricing.flash_models import FlashSale, FlashSaleBuyer, FlashSaleHold
 from shopops.stores.service import get_store, list_stores
+
+ORDER_PREFIX = "FS"  # 秒杀 order numbers: FS + the order's id
+SALES = cast(Table, FlashSale.__table__)
+BUYERS = cast(Table, FlashSaleBuyer.__table__)
+HOLDS = cast(Table, FlashSaleHold.__table__)
+FACTS = cast(Table, Fact.__table__)
+# the buy's statements, built once (SQLAlchemy then reuses their compiled form)
+SALE_ROW = select(SALES.c.id, SALES.c.store_id, SALES.c.sku_id, SALES.c.price,
+                  SALES.c.list_price, SALES.c.per_customer, SALES.c.hold_minutes,
+                  SALES.c.starts_at, SALES.c.ends_at, SALES.c.remaining,
+                  SALES.c.created_at).where(SALES.c.id == bindparam("sale"))
+NEW_HOLD = insert(HOLDS).returning(HOLDS.c.id)
+NEW_FACT = insert(FACTS)
+TAKE = (update(SALES).where(SALES.c.id == bindparam("sale"),
+                            SALES.c.remaining >= bindparam("qty"))
+        .values(remaining=SALES.c.remaining - bindparam("qty"),
+                held=SALES.c.held + bindparam("qty")))
+_COUNT: dict[str, Any] = {}  # dialect → the buyer-count upsert
 
 
 class FlashSaleExists(Conflict):
@@ -54,11 +84,14 @@ class HoldView:
     amount: Decimal
     status: str
     hold_until: datetime
+    order_id: int | None = None  # the order in the order book (None: a hold before 0017)
+    order_no: str | None = None  # its channel order number, FS…
 
     def as_json(self) -> dict[str, Any]:
         return {"hold": self.id, "flash_sale": self.flash_sale, "customer": self.customer,
                 "qty": self.qty, "amount": str(self.amount), "status": self.status,
-                "hold_until": self.hold_until.astimezone(UTC).isoformat()}
+                "hold_until": self.hold_until.astimezone(UTC).isoformat(),
+                "order": self.order_id, "order_no": self.order_no}
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -84,11 +117,13 @@ class FlashSaleView:
     remaining: int
     held: int
     sold: int
+    list_price: Decimal | None = None
 
     def spec(self) -> dict[str, Any]:
         """The kind-specific fields (as in the payload) and the pool status."""
         return {"sku": self.sku, "price": str(self.price), "units": self.units,
                 "per_customer": self.per_customer, "hold_minutes": self.hold_minutes,
+                "list_price": None if self.list_price is None else str(self.list_price),
                 "status": rules.status_json(self.units, self.remaining, self.held, self.sold)}
 
     def as_json(self) -> dict[str, Any]:
@@ -101,22 +136,24 @@ class FlashSaleView:
 def _view(sale: FlashSale, store: str, sku: str) -> FlashSaleView:
     return FlashSaleView(sale.id, sale.code, sale.name, store, sku, sale.price, sale.units,
                          sale.per_customer, sale.hold_minutes, sale.starts_at, sale.ends_at,
-                         sale.created_at, sale.remaining, sale.held, sale.sold)
+                         sale.created_at, sale.remaining, sale.held, sale.sold, sale.list_price)
 
 
 def create_flash_sale(uow: UnitOfWork, payload: Mapping[str, Any]) -> FlashSaleView:
-    """创建秒杀: the ``flash_sale`` promotion; its ``units`` become the sale's own pool."""
+    """创建秒杀: the ``flash_sale`` promotion; its ``units`` become the sale's own pool, the
+    SKU's list price now its orders' list price."""
     store = get_store(uow, rules.text(payload.get("store"), "store"))
     terms = rules.parse_terms(payload, store.timezone)
     sku = sku_id(uow, terms.sku)
+    list_price = Decimal(get_sku(uow, terms.sku)["price"])
     code = terms.code or f"flash-{uow.now():%Y%m%d%H%M%S%f}"
     if uow.session.scalar(select(FlashSale.id).where(FlashSale.code == code)):
         raise FlashSaleExists(f"code: flash sale {code!r} already exists", field="code")
     sale = FlashSale(code=code, name=terms.name or f"秒杀 {terms.sku} ¥{terms.price}",
-                     store_id=store.id, sku_id=sku, price=terms.price, units=terms.units,
-                     remaining=terms.units, held=0, sold=0, per_customer=terms.per_customer,
-                     hold_minutes=terms.hold_minutes, starts_at=terms.starts_at,
-                     ends_at=terms.ends_at, created_at=uow.now())
+                     store_id=store.id, sku_id=sku, price=terms.price, list_price=list_price,
+                     units=terms.units, remaining=terms.units, held=0, sold=0,
+                     per_customer=terms.per_customer, hold_minutes=terms.hold_minutes,
+                     starts_at=terms.starts_at, ends_at=terms.ends_at, created_at=uow.now())
     uow.session.add(sale)
     uow.session.flush()
     uow.record("flash_sale.created", entity="flash_sale", entity_id=sale.id, store_id=store.id,
@@ -124,10 +161,14 @@ def create_flash_sale(uow: UnitOfWork, payload: Mapping[str, Any]) -> FlashSaleV
     return _view(sale, store.code, terms.sku)
 
 
+def _gate_key(sale_id: int, created_at: datetime) -> str:
+    return f"{sale_id}-{int(created_at.timestamp() * 1_000_000)}"
+
+
 def gate_key(sale: FlashSale) -> str:
     """The sale's name in the gate: its id and creation instant, so a database rebuilt from
     scratch (ids start again at 1) never meets an old sale's counts."""
-    return f"{sale.id}-{int(sale.created_at.timestamp() * 1_000_000)}"
+    return _gate_key(sale.id, sale.created_at)
 
 
 def sale_gate_key(uow: UnitOfWork, sale_id: int) -> str:
@@ -141,73 +182,85 @@ def _sale(uow: UnitOfWork, sale_id: int) -> FlashSale:
     return sale
 
 
-def _count_buyer(uow: UnitOfWork, sale: FlashSale, customer: str, qty: int) -> bool:
+def _count_statement(dialect: str) -> Any:
     """Add ``qty`` to the buyer's count if it stays within the limit, in one statement: insert
     the buyer's row, or on conflict update it only ``WHERE bought + qty <= per_customer``
-    (the row lock makes two tries of the same buyer wait for each other). False: over."""
-    dialect = uow.session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    upsert = insert(FlashSaleBuyer).values(flash_sale_id=sale.id, customer=customer,
-                                           bought=qty)
-    counted = upsert.on_conflict_do_update(
-        index_elements=["flash_sale_id", "customer"],
-        set_={"bought": FlashSaleBuyer.bought + qty},
-        where=FlashSaleBuyer.bought + qty <= sale.per_customer,
-    ).returning(FlashSaleBuyer.id)
-    return uow.session.execute(counted).first() is not None
+    (the row lock makes two tries of the same buyer wait for each other). No row: over."""
+    if dialect not in _COUNT:
+        upsert = (pg_insert if dialect == "postgresql" else sqlite_insert)(BUYERS).values(
+            flash_sale_id=bindparam("sale"), customer=bindparam("customer"),
+            bought=bindparam("qty"))
+        _COUNT[dialect] = upsert.on_conflict_do_update(
+            index_elements=["flash_sale_id", "customer"],
+            set_={"bought": BUYERS.c.bought + upsert.excluded.bought},
+            where=BUYERS.c.bought + upsert.excluded.bought <= bindparam("limit"),
+        ).returning(BUYERS.c.id)
+    return _COUNT[dialect]
 
 
 def buy(uow: UnitOfWork, sale_id: int, customer: object, qty: object = 1,
         gate: Gate | None = None) -> HoldView:
-    """抢购: an unpaid order hold of ``qty`` units for ``customer``, or 409 sold_out /
-    limit_reached / not_running. The gate, if any, answers first; the database decides."""
+    """抢购: an unpaid order (待付款, in the order book) of ``qty`` units for ``customer`` and
+    its hold, or 409 sold_out / limit_reached / not_running. The gate, if any, answers first;
+    the database decides."""
     now = uow.now()
-    sale = _sale(uow, sale_id)
+    sale = uow.session.connection().execute(SALE_ROW, {"sale": sale_id}).first()
+    if sale is None:
+        raise rules.FlashSaleNotFound(f"flash sale {sale_id} does not exist", field="id")
     who, count = rules.check_buy(customer, qty, sale.per_customer, now, sale.starts_at,
                                  sale.ends_at)
     if sale.remaining < count:  # a read without a lock: only ever a quicker "no"
         raise rules.SoldOut("sold out (已抢光)", field="qty")
-    if gate is not None:
-        verdict = gate.take(gate_key(sale), who, count, sale.per_customer,
-                            lambda: (pool_of(uow, sale_id)[0], buyer_counts(uow, sale_id)))
-        if verdict != "ok":
-            raise (rules.SoldOut("sold out (已抢光)", field="qty") if verdict == "sold_out"
-                   else rules.LimitReached(f"at most {sale.per_customer} per customer (每人限购)",
-                                           field="customer"))
+    if gate is None:
+        return _hold(uow, sale, who, count, now)
+    key = _gate_key(sale.id, sale.created_at)
+    verdict = gate.take(key, who, count, sale.per_customer,
+                        lambda: (pool_of(uow, sale_id)[0], buyer_counts(uow, sale_id)))
+    if verdict != "ok":
+        raise (rules.SoldOut("sold out (已抢光)", field="qty") if verdict == "sold_out"
+               else rules.LimitReached(f"at most {sale.per_customer} per customer (每人限购)",
+                                       field="customer"))
     try:
         return _hold(uow, sale, who, count, now)
     except Exception:
-        if gate is not None:
-            gate.give_back(gate_key(sale), who, count)
+        gate.give_back(key, who, count)
         raise
 
 
-def _hold(uow: UnitOfWork, sale: FlashSale, who: str, count: int, now: datetime) -> HoldView:
-    session = uow.session
-    if not _count_buyer(uow, sale, who, count):
+def _hold(uow: UnitOfWork, sale: Any, who: str, count: int, now: datetime) -> HoldView:
+    conn = uow.session.connection()
+    counted = conn.execute(_count_statement(conn.dialect.name), {
+        "sale": sale.id, "customer": who, "qty": count, "limit": sale.per_customer}).first()
+    if counted is None:
         raise rules.LimitReached(f"customer: at most {sale.per_customer} per customer (每人限购)",
                                  field="customer")
+    customer_id = customers_for_buyers(uow, sale.store_id, {who: now})[who]
+    order = place_unpaid_order(uow, store_id=sale.store_id, customer_id=customer_id,
+                               sku_id=sale.sku_id, quantity=count, list_price=sale.list_price,
+                               unit_price=sale.price, prefix=ORDER_PREFIX, source="flash_sale",
+                               flash_sale=sale.id, buyer=who)
     until = rules.hold_until(now, sale.hold_minutes)
-    hold = FlashSaleHold(flash_sale_id=sale.id, customer=who, qty=count,
-                         amount=sale.price * count, status="held", created_at=now,
-                         hold_until=until)
-    session.add(hold)
-    session.flush()
-    uow.record("flash_sale.held", entity="flash_sale_hold", entity_id=hold.id,
-               store_id=sale.store_id, flash_sale=sale.id, customer=who, qty=count)
+    amount = sale.price * count
+    hold_id = conn.execute(NEW_HOLD, {
+        "flash_sale_id": sale.id, "customer": who, "qty": count, "amount": amount,
+        "status": "held", "created_at": now, "hold_until": until,
+        "order_id": order.id}).scalar_one()
+    conn.execute(NEW_FACT, {
+        "kind": "flash_sale.held", "entity": "flash_sale_hold", "entity_id": hold_id,
+        "store_id": sale.store_id, "occurred_at": now, "data": {
+            "flash_sale": sale.id, "customer": who, "qty": count, "order": order.id,
+            "order_no": order.channel_order_no}})
     # the hot row last, so its lock is held only for this statement and the commit
-    taken = session.execute(
-        update(FlashSale).where(FlashSale.id == sale.id, FlashSale.remaining >= count)
-        .values(remaining=FlashSale.remaining - count, held=FlashSale.held + count)
-        .execution_options(synchronize_session=False))
-    if taken.rowcount != 1:  # type: ignore[attr-defined]
+    if conn.execute(TAKE, {"sale": sale.id, "qty": count}).rowcount != 1:
         raise rules.SoldOut("sold out (已抢光)", field="qty")
-    return HoldView(hold.id, sale.id, who, count, hold.amount, "held", until)
+    return HoldView(hold_id, sale.id, who, count, amount, "held", until, order.id,
+                    order.channel_order_no)
 
 
 def pay(uow: UnitOfWork, sale_id: int, hold_id: int) -> HoldView:
-    """付款: the hold becomes sold units; paying twice is the same answer; a lapsed or released
-    hold is 409 ``flash_sale.hold_expired``."""
+    """付款: the hold becomes sold units and its order is paid (then it flows like any paid
+    order: ``shopops fulfil allocate`` routes it); paying twice is the same answer; a lapsed
+    or released hold is 409 ``flash_sale.hold_expired``."""
     now = uow.now()
     paid = uow.session.execute(
         update(FlashSaleHold)
@@ -221,28 +274,39 @@ def pay(uow: UnitOfWork, sale_id: int, hold_id: int) -> HoldView:
     uow.session.refresh(hold)
     if paid.rowcount != 1:  # type: ignore[attr-defined]
         if hold.status == "paid":
-            return _hold_view(hold)
+            return _hold_view(uow, hold)
         raise rules.HoldExpired("hold: not paid in time, released (超时未付款已取消)",
                                 field="hold")
     uow.session.execute(
         update(FlashSale).where(FlashSale.id == sale_id)
         .values(held=FlashSale.held - hold.qty, sold=FlashSale.sold + hold.qty)
         .execution_options(synchronize_session=False))
+    if hold.order_id is not None:
+        pay_order(uow, hold.order_id, source="flash_sale", flash_sale=sale_id, hold=hold.id)
     uow.record("flash_sale.paid", entity="flash_sale_hold", entity_id=hold.id,
                flash_sale=sale_id, customer=hold.customer, qty=hold.qty,
-               amount=str(hold.amount))
-    return _hold_view(hold)
+               amount=str(hold.amount), order=hold.order_id)
+    return _hold_view(uow, hold)
 
 
-def _hold_view(hold: FlashSaleHold) -> HoldView:
+def _order_numbers(uow: UnitOfWork, holds: list[FlashSaleHold]) -> dict[int, str]:
+    return order_numbers(uow, {h.order_id for h in holds if h.order_id is not None})
+
+
+def _hold_view(uow: UnitOfWork, hold: FlashSaleHold, numbers: dict[int, str] | None = None,
+               status: str | None = None) -> HoldView:
+    if numbers is None:
+        numbers = _order_numbers(uow, [hold])
     return HoldView(hold.id, hold.flash_sale_id, hold.customer, hold.qty, hold.amount,
-                    hold.status, hold.hold_until)
+                    status or hold.status, hold.hold_until, hold.order_id,
+                    numbers.get(hold.order_id) if hold.order_id is not None else None)
 
 
 def sweep(uow: UnitOfWork, limit: int = 10_000) -> list[HoldView]:
     """释放超时订单 (job, also ``shopops promo flash-sweep``): every hold unpaid at its
-    ``hold_until`` is released, its units go back to the pool and the buyer's allowance.
-    Idempotent: a hold is released once (conditional on ``status = 'held'``)."""
+    ``hold_until`` is released, its order cancelled (未付款超时关闭), its units go back to the
+    pool and the buyer's allowance. Idempotent: a hold is released once (conditional on
+    ``status = 'held'``)."""
     now = uow.now()
     due = uow.session.scalars(
         select(FlashSaleHold).where(FlashSaleHold.status == "held",
@@ -271,11 +335,14 @@ def sweep(uow: UnitOfWork, limit: int = 10_000) -> list[HoldView]:
         uow.session.execute(
             update(FlashSale).where(FlashSale.id == sale_id)
             .values(remaining=FlashSale.remaining + qty, held=FlashSale.held - qty))
+    cancel_unpaid_orders(uow, (h.order_id for h in released if h.order_id is not None),
+                         "未付款超时关闭", source="flash_sale")
     for hold in released:
         uow.record("flash_sale.released", entity="flash_sale_hold", entity_id=hold.id,
-                   flash_sale=hold.flash_sale_id, customer=hold.customer, qty=hold.qty)
-    return [HoldView(h.id, h.flash_sale_id, h.customer, h.qty, h.amount, "released",
-                     h.hold_until) for h in released]
+                   flash_sale=hold.flash_sale_id, customer=hold.customer, qty=hold.qty,
+                   order=hold.order_id)
+    numbers = _order_numbers(uow, released)
+    return [_hold_view(uow, h, numbers, "released") for h in released]
 
 
 def status(uow: UnitOfWork, sale_id: int) -> FlashSaleView:
@@ -313,6 +380,8 @@ def pool_of(uow: UnitOfWork, sale_id: int) -> tuple[int, int]:
 def holds_of(uow: UnitOfWork, sale_id: int) -> list[HoldView]:
     """A sale's order holds (待付款 / 已付款 / 已释放), oldest first, for the console."""
     _sale(uow, sale_id)
-    rows = uow.session.scalars(select(FlashSaleHold).where(FlashSaleHold.flash_sale_id == sale_id)
-                               .order_by(FlashSaleHold.id))
-    return [_hold_view(h) for h in rows]
+    rows = list(uow.session.scalars(select(FlashSaleHold)
+                                    .where(FlashSaleHold.flash_sale_id == sale_id)
+                                    .order_by(FlashSaleHold.id)))
+    numbers = _order_numbers(uow, rows)
+    return [_hold_view(uow, h, numbers) for h in rows]
