@@ -65,7 +65,8 @@ async def board_page(request: Request, report: dict[str, Any] | None = None) -> 
         i for i in board.exceptions.items if not q.get("kind") or i.exception.kind == q["kind"]]
     context: dict[str, Any] = {
         "user": user, "active": "fulfillment", "lang": lang, "query": q, "stores": stores,
-        "board": board, "kinds": KINDS, "items": items,
+        "store_names": {s.code: s.name for s in stores}, "board": board, "kinds": KINDS,
+        "items": items,
         "to_ship": [] if board is None else board.to_ship[:TO_SHIP_ROWS],
         "overdue": [] if board is None else [r for r in board.to_ship if r.overdue],
         "counts": {} if board is None else board.counts,
@@ -107,8 +108,9 @@ async def handle(request: Request) -> Response:
         lang = current_lang(request)
         return render(request, "fulfillment/board.html", {
             "user": user, "active": "fulfillment", "lang": lang, "query": {}, "stores": [],
-            "board": None, "kinds": KINDS, "items": [], "to_ship": [], "overdue": [],
-            "counts": {}, "local": boards.local_time, "export_url": "", "back": "/fulfillment",
+            "store_names": {}, "board": None, "kinds": KINDS, "items": [], "to_ship": [],
+            "overdue": [], "counts": {}, "local": boards.local_time, "export_url": "",
+            "back": "/fulfillment",
             "error": error_message(Translator(lang), exc)}, status=error_status(exc))
     return RedirectResponse(back if back.startswith("/fulfillment") else "/fulfillment",
                             status_code=303)
