@@ -37,8 +37,8 @@ def import_orders_command(
     """Import order export file(s) into a store: new orders, forward status moves, a report."""
     from rich.progress import BarColumn, Progress, SpinnerColumn, TimeElapsedColumn
 
+    from shopops.orders.import_jobs import new_job, run_job
     from shopops.orders.importers import ColumnMapping, ImportFileError
-    from shopops.orders.imports import import_orders
 
     check_format(fmt)
     column_mapping = ColumnMapping.from_json(_read_text(mapping)) if mapping else None
@@ -57,15 +57,18 @@ def import_orders_command(
         task = bar.add_task("读取 reading", total=None)
 
         def progress(stage: str, done: int, total: int) -> None:
-            label = "读取 reading" if stage == "read" else "写入 writing orders"
+            label = {"read": "读取 reading", "orders": "写入 writing orders"}.get(
+                stage, "分仓/运单 allocating, shipments")
             bar.update(task, description=label, completed=done, total=total)
 
-        with cli.get_app().uow() as uow:
-            summary = import_orders(
-                uow, sources, store, platform=platform, mapping=column_mapping, progress=progress
-            )
+        # as a job: its progress, summary and follow-ups are in import_jobs for any process
+        job = new_job(sources)
+        run_job(cli.get_app().uow, job, sources, store, platform, column_mapping, progress)
+    if job.error is not None:
+        raise job.error
+    summary = job.view().summary or {}
     if fmt == "json":
-        print(json.dumps(summary.as_json(), ensure_ascii=False))
+        print(json.dumps(summary, ensure_ascii=False))
         return
     table = Table(
         "platform",
@@ -75,14 +78,31 @@ def import_orders_command(
         title=f"导入 import {', '.join(p.name for p in files)}",
     )
     table.add_row(
-        summary.platform,
-        summary.encoding or "—",
-        *(str(getattr(summary, k)) for k in IMPORT_COUNTS),
-        str(summary.import_id),
+        summary["platform"],
+        summary["encoding"] or "—",
+        *(str(summary[k]) for k in IMPORT_COUNTS),
+        str(summary["import_id"]),
     )
     out.print(table)
-    if summary.rejected:
-        out.print(f"rejected rows: `shopops import report {summary.import_id}`")
+    if summary["rejected"]:
+        out.print(f"rejected rows: `shopops import report {summary['import_id']}`")
+    _print_followups(job.followups or {})
+
+
+def _print_followups(done: dict[str, Any]) -> None:
+    """One line each: what the import's follow-ups did (分仓占用, 运单)."""
+    if done.get("allocation") == "off":
+        out.print("分仓 allocation on import: off (setting orders.allocate_on_import)")
+    elif done.get("allocated") or done.get("allocation_failed") or done.get("allocation_waiting"):
+        out.print(f"分仓 allocated {done['allocated']}, failed {len(done['allocation_failed'])}"
+                  f", waiting for `shopops fulfil allocate` {done['allocation_waiting']}")
+    if done.get("shipments") or done.get("shipment_problems"):
+        out.print(f"运单 shipments recorded {done['shipments']}, not recorded "
+                  f"{len(done['shipment_problems'])}")
+    if done.get("error"):
+        out.print(f"follow-ups: {done['error']}")
+    for item in done.get("allocation_failed", [])[:10]:
+        out.print(f"  order id {item['order_id']}: {item['message']}")
 
 
 def _read_bytes(path: Path) -> bytes:
@@ -101,6 +121,32 @@ def _read_text(path: Path) -> str:
         return _read_bytes(path).decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ImportFileError(f"{path} is not UTF-8 text", field="mapping") from None
+
+
+JOB_COLUMNS = ("id", "state", "stage", "percent", "files", "import_id")
+
+
+@import_app.command("jobs")
+def import_jobs_command(
+    job_id: Annotated[str | None, typer.Argument(help="one job (default: the latest)")] = None,
+    limit: Annotated[int, typer.Option(help="how many recent jobs")] = 20,
+    fmt: Annotated[str, typer.Option("--format", help="table|json")] = "table",
+) -> None:
+    """Import jobs and their progress, as any process (console, CLI, worker) wrote them."""
+    from shopops.orders.import_jobs import job_view, recent_jobs
+
+    check_format(fmt)
+    with cli.get_app().reader() as uow:
+        jobs = [job_view(uow, job_id)] if job_id else recent_jobs(uow, limit)
+    if fmt == "json":
+        items = [j.as_json() for j in jobs]
+        print(json.dumps(items[0] if job_id else items, ensure_ascii=False, indent=2))
+        return
+    table = Table(*JOB_COLUMNS, title="导入任务 import jobs")
+    for j in jobs:
+        table.add_row(j.id, j.state, j.stage, f"{j.percent}%", " + ".join(j.files),
+                      str((j.summary or {}).get("import_id", "—")))
+    out.print(table)
 
 
 IMPORT_REPORT_COLUMNS = ("row", "column", "value", "reason", "file")

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
 from shopops.core.errors import Conflict, NotFound, ValidationError
 from shopops.core.uow import UnitOfWork
@@ -381,3 +381,61 @@ def get_shipment(uow: UnitOfWork, shipment_id: int) -> ShipmentView:
     if row is None:
         raise NotFound(f"no shipment with id {shipment_id}", field="shipment_id")
     return _views(uow, [row])[0]
+
+
+@dataclass(frozen=True, slots=True)
+class PlatformShipment:
+    """A parcel the platform's export says already left: carrier and tracking number (运单)."""
+
+    order_id: int
+    store_id: int
+    carrier: str
+    tracking_no: str
+    shipped_at: datetime
+    delivered_at: datetime | None = None  # 签收 (or completed) per the export
+    promised_by: datetime | None = None
+
+
+def record_platform_shipments(uow: UnitOfWork, items: Sequence[PlatformShipment]
+                              ) -> tuple[int, list[dict[str, Any]]]:
+    """运单 of orders imported already shipped, so tracking files and the exception queue see
+    them. No stock moves (ShopOps did not pick these parcels). Idempotent: an order that has a
+    shipment, or a (carrier, tracking number) already used, is left as it is; an unknown
+    carrier or a bad number is reported. Returns (shipments created, problems)."""
+    settings, problems, rows = fulfillment_settings(uow), [], []
+    has = {i for start in range(0, len(items), 500) for i in uow.session.scalars(
+        select(Shipment.order_id).where(Shipment.order_id.in_(
+            [it.order_id for it in items[start:start + 500]])))}
+    wanted: dict[tuple[str, str], PlatformShipment] = {}
+    for item in items:
+        try:
+            key = (sla.carrier_code(item.carrier), _tracking_no(item.tracking_no))
+        except ValidationError as exc:
+            problems.append({"order_id": item.order_id, "reason": exc.message})
+            continue
+        if item.order_id in has:
+            continue
+        if key in wanted:  # 合并发货: one parcel for several orders, one shipment row only
+            problems.append({"order_id": item.order_id, "reason": f"tracking number {key[1]} "
+                             f"is the shipment of order id {wanted[key].order_id} already"})
+            continue
+        wanted[key] = item
+        has.add(item.order_id)
+    numbers = list({number for _, number in wanted})
+    taken = {pair for start in range(0, len(numbers), 500) for pair in uow.session.execute(
+        select(Shipment.carrier_code, Shipment.tracking_no).where(
+            Shipment.tracking_no.in_(numbers[start:start + 500])))}
+    for (code, number), it in wanted.items():
+        if (code, number) in taken:
+            problems.append({"order_id": it.order_id, "reason": f"{sla.CARRIERS[code]} "
+                             f"tracking number {number} is already used by another shipment"})
+            continue
+        rows.append({"order_id": it.order_id, "store_id": it.store_id, "carrier_code": code,
+                     "carrier_name": sla.CARRIERS[code], "tracking_no": number,
+                     "service": "standard", "shipped_at": it.shipped_at,
+                     "status": "delivered" if it.delivered_at else "shipped",
+                     "delivered_at": it.delivered_at, "promised_by": it.promised_by or
+                     sla.promised_by(it.shipped_at, "standard", settings)})
+    if rows:
+        uow.session.execute(insert(Shipment), rows)
+    return len(rows), problems

@@ -1,22 +1,37 @@
-"""Imports running in the background (the console's upload): each upload gets a job id, runs
-``import_orders`` in its own thread and unit of work (one transaction, as on the CLI), and
-reports its stage and progress until it ends with the summary or the error. In memory, per
-process: a finished import is in the import history anyway; a job only lives to be polled."""
+"""Imports as jobs (订单导入任务): each gets an id and a row in ``import_jobs`` that says its
+stage, progress, summary, follow-ups or error, so the console that started it, another worker
+and the CLI (`shopops import jobs`) all read the same thing. The console's upload runs the job
+in a thread of its own (`ImportJobs.start`); the CLI runs it in place (`run_job`).
+
+The import is one transaction (all or nothing); the job row is written beside it in short
+transactions of its own: created before the import, the latest progress written by a writer
+thread at most every ``WRITE_EVERY`` seconds (on SQLite it waits for the import's write lock
+without holding up the import), the end written after the import commits. A progress write
+only applies when it is newer than the row (``seq``), so a late one never undoes the end.
+"""
 
 from __future__ import annotations
 
+import os
+import socket
 import threading
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from shopops.core.errors import ShopOpsError
-from shopops.core.uow import UnitOfWork
-from shopops.orders.importers import ColumnMapping
-from shopops.orders.imports import import_orders
+from sqlalchemy import select, update
+from sqlalchemy.exc import OperationalError
 
-KEEP = 200  # finished jobs remembered for polling (oldest forgotten first)
+from shopops.core.errors import NotFound, ShopOpsError
+from shopops.core.uow import UnitOfWork
+from shopops.orders.import_followups import import_with_followups
+from shopops.orders.import_models import ImportJobRecord
+from shopops.orders.importers import ColumnMapping
+
+KEEP = 200  # finished jobs this process keeps in memory (the rows stay in the database)
+WRITE_EVERY = 0.5  # seconds between progress writes
+UowFactory = Callable[[], UnitOfWork]
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,12 +41,28 @@ class JobView:
     id: str
     files: tuple[str, ...]
     state: str  # running | done | failed
-    stage: str  # read | orders
+    stage: str  # read | orders | followups
     done: int
     total: int
-    percent: int  # 0–100: reading the file(s) is the first 10 %, writing the orders the rest
+    percent: int  # 0–100: reading is the first 10 %, the orders the rest; follow-ups 99
     summary: dict[str, Any] | None
     error: ShopOpsError | None
+    followups: dict[str, Any] | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        return {"id": self.id, "files": list(self.files), "state": self.state,
+                "stage": self.stage, "done": self.done, "total": self.total,
+                "percent": self.percent, "summary": self.summary, "followups": self.followups,
+                "error": _error_json(self.error)}
+
+
+def _percent(state: str, stage: str, done: int, total: int) -> int:
+    if state != "running":
+        return 100
+    share = done / total if total else 0.0
+    if stage == "read":
+        return int(10 * share)
+    return 10 + int(90 * share) if stage == "orders" else 99
 
 
 @dataclass(slots=True)
@@ -42,66 +73,186 @@ class ImportJob:
     stage: str = "read"
     done: int = 0
     total: int = 0
+    seq: int = 0
     summary: dict[str, Any] | None = None
+    followups: dict[str, Any] | None = None
     error: ShopOpsError | None = None
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    changed: threading.Event = field(default_factory=threading.Event, repr=False)
 
     def progress(self, stage: str, done: int, total: int) -> None:
         with self.lock:
             self.stage, self.done, self.total = stage, done, total
+            self.seq += 1
+        self.changed.set()
 
-    def finish(self, summary: dict[str, Any] | None, error: ShopOpsError | None) -> None:
+    def finish(self, summary: dict[str, Any] | None, error: ShopOpsError | None,
+               followups: dict[str, Any] | None = None) -> None:
         with self.lock:
-            self.summary, self.error = summary, error
+            self.summary, self.followups, self.error = summary, followups, error
             self.state = "failed" if error is not None else "done"
+            self.seq += 1
+        self.changed.set()
 
     def view(self) -> JobView:
         with self.lock:
-            if self.state != "running":
-                percent = 100
-            else:
-                share = self.done / self.total if self.total else 0.0
-                percent = int(10 * share) if self.stage == "read" else 10 + int(90 * share)
             return JobView(self.id, tuple(self.files), self.state, self.stage, self.done,
-                           self.total, percent, self.summary, self.error)
+                           self.total, _percent(self.state, self.stage, self.done, self.total),
+                           self.summary, self.error, self.followups)
+
+    def values(self) -> dict[str, Any]:
+        """The row's changing columns, as now."""
+        with self.lock:
+            return {"state": self.state, "stage": self.stage, "done": self.done,
+                    "total": self.total, "seq": self.seq, "summary": self.summary,
+                    "followups": self.followups, "error": _error_json(self.error),
+                    "import_id": (self.summary or {}).get("import_id")}
+
+
+def _error_json(error: ShopOpsError | None) -> dict[str, Any] | None:
+    if error is None:
+        return None
+    return {"code": error.code, "message": error.message, "field": error.field}
+
+
+def _error_classes(base: type[ShopOpsError] = ShopOpsError) -> dict[str, type[ShopOpsError]]:
+    found = {base.code: base}
+    for sub in base.__subclasses__():
+        found = {**_error_classes(sub), **found}
+    return found
+
+
+def _stored_error(data: dict[str, Any] | None) -> ShopOpsError | None:
+    """The error a job row keeps, as an error of its class again (the page names it)."""
+    if not data:
+        return None
+    kind = _error_classes().get(str(data.get("code")), ShopOpsError)
+    return kind(str(data.get("message", "")), field=data.get("field"))
+
+
+def create_row(uow_factory: UowFactory, job: ImportJob, store: str | None,
+               platform: str | None) -> None:
+    with uow_factory() as uow:
+        now = uow.now()
+        uow.session.add(ImportJobRecord(
+            id=job.id, files=list(job.files), store=store, platform=platform,
+            worker=f"{socket.gethostname()}:{os.getpid()}"[:100], started_at=now,
+            updated_at=now, **{k: v for k, v in job.values().items() if k != "import_id"},
+            import_id=None))
+
+
+def write_row(uow_factory: UowFactory, job: ImportJob) -> bool:
+    """The job's state now into its row, unless the row already holds a newer one."""
+    values = job.values()
+    with uow_factory() as uow:
+        if values["state"] != "running":
+            values["finished_at"] = uow.now()
+        moved = uow.session.execute(
+            update(ImportJobRecord).where(ImportJobRecord.id == job.id,
+                                          ImportJobRecord.seq < values["seq"])
+            .values(updated_at=uow.now(), **values)).rowcount  # type: ignore[attr-defined]
+    return bool(moved)
+
+
+def _writer(uow_factory: UowFactory, job: ImportJob, stop: threading.Event) -> None:
+    """Persist the latest progress every WRITE_EVERY seconds until the job ends."""
+    while not stop.is_set():
+        if job.changed.wait(WRITE_EVERY) and not stop.is_set():
+            job.changed.clear()
+            try:
+                write_row(uow_factory, job)
+            except OperationalError:  # the database is busy (SQLite: the import's lock)
+                job.changed.set()
+        stop.wait(WRITE_EVERY)
+
+
+def run_job(uow_factory: UowFactory, job: ImportJob, files: Sequence[tuple[str, bytes]],
+            store: str | None, platform: str | None, mapping: ColumnMapping | None,
+            progress: Callable[[str, int, int], None] | None = None) -> None:
+    """Run the import and its follow-ups as ``job``, its row kept up to date. Errors end the
+    job (failed, with the error); they are not raised."""
+    create_row(uow_factory, job, store, platform)
+    stop = threading.Event()
+    writer = threading.Thread(target=_writer, args=(uow_factory, job, stop), daemon=True,
+                              name=f"import-progress-{job.id[:8]}")
+    writer.start()
+
+    def report(stage: str, done: int, total: int) -> None:
+        job.progress(stage, done, total)
+        if progress is not None:
+            progress(stage, done, total)
+
+    try:
+        summary, followups = import_with_followups(uow_factory, files, store,
+                                                   platform=platform, mapping=mapping,
+                                                   progress=report)
+        job.finish(summary.as_json(), None, followups.as_json())
+    except ShopOpsError as exc:  # the operator's to fix: shown on the page
+        job.finish(None, exc)
+    except Exception as exc:  # a crash must end the job, not leave the page polling
+        job.finish(None, ShopOpsError(f"import failed: {type(exc).__name__}: {exc}"))
+    finally:
+        stop.set()
+        writer.join()
+    write_row(uow_factory, job)
+
+
+def new_job(files: Sequence[tuple[str, bytes]]) -> ImportJob:
+    return ImportJob(uuid.uuid4().hex, [name for name, _ in files])
+
+
+def _view_of(row: ImportJobRecord) -> JobView:
+    return JobView(row.id, tuple(row.files), row.state, row.stage, row.done, row.total,
+                   _percent(row.state, row.stage, row.done, row.total), row.summary,
+                   _stored_error(row.error), row.followups)
+
+
+def job_view(uow: UnitOfWork, job_id: str) -> JobView:
+    """A job as its row says (any process)."""
+    row = uow.session.get(ImportJobRecord, job_id)
+    if row is None:
+        raise NotFound(f"no import job {job_id}", field="job_id")
+    return _view_of(row)
+
+
+def recent_jobs(uow: UnitOfWork, limit: int = 20) -> list[JobView]:
+    rows = uow.session.scalars(select(ImportJobRecord).order_by(
+        ImportJobRecord.started_at.desc(), ImportJobRecord.id).limit(limit))
+    return [_view_of(row) for row in rows]
 
 
 class ImportJobs:
-    """The jobs of one web app; `start` returns at once, `get` polls."""
+    """The jobs of one web app; `start` returns at once, `get` polls (this process's memory
+    first, then the database: a job another worker runs, or one from before a restart)."""
 
     def __init__(self) -> None:
         self._jobs: dict[str, ImportJob] = {}
         self._lock = threading.Lock()
 
-    def start(self, uow_factory: Callable[[], UnitOfWork], files: Sequence[tuple[str, bytes]],
+    def start(self, uow_factory: UowFactory, files: Sequence[tuple[str, bytes]],
               store: str | None, platform: str | None, mapping: ColumnMapping | None
               ) -> JobView:
-        job = ImportJob(uuid.uuid4().hex, [name for name, _ in files])
+        job = new_job(files)
         with self._lock:
             self._jobs[job.id] = job
             for old in list(self._jobs)[:-KEEP]:
                 if self._jobs[old].state != "running":
                     del self._jobs[old]
-        thread = threading.Thread(target=_run, name=f"import-{job.id[:8]}", daemon=True,
-                                  args=(job, uow_factory, list(files), store, platform, mapping))
+        thread = threading.Thread(target=run_job, name=f"import-{job.id[:8]}", daemon=True,
+                                  args=(uow_factory, job, list(files), store, platform,
+                                        mapping))
         thread.start()
         return job.view()
 
-    def get(self, job_id: str) -> JobView | None:
+    def get(self, job_id: str, reader: UowFactory | None = None) -> JobView | None:
         with self._lock:
             job = self._jobs.get(job_id)
-        return job.view() if job else None
-
-
-def _run(job: ImportJob, uow_factory: Callable[[], UnitOfWork],
-         files: list[tuple[str, bytes]], store: str | None, platform: str | None,
-         mapping: ColumnMapping | None) -> None:
-    try:
-        with uow_factory() as uow:
-            summary = import_orders(uow, files, store, platform=platform, mapping=mapping,
-                                    progress=job.progress)
-        job.finish(summary.as_json(), None)
-    except ShopOpsError as exc:  # the operator's to fix: shown on the page
-        job.finish(None, exc)
-    except Exception as exc:  # a crash must end the job, not leave the page polling
-        job.finish(None, ShopOpsError(f"import failed: {type(exc).__name__}: {exc}"))
+        if job is not None:
+            return job.view()
+        if reader is None:
+            return None
+        try:
+            with reader() as uow:
+                return job_view(uow, job_id)
+        except NotFound:
+            return None

@@ -1,0 +1,186 @@
+"""What follows an order import once its batch has committed (导入后续): the orders it made
+paid are allocated (分仓占用, `allocation_service`), and the orders it brought in already shipped
+get their shipment (运单: the carrier and tracking number of the export) so tracking files and
+the logistics exception queue see them. Outside the import's hot loop and its transaction: a
+follow-up that fails leaves the import as it is and says why.
+
+Which orders: the facts the batch recorded (``import_id`` in their data) — ``order.paid`` for
+allocation; ``order.shipped`` / ``delivered`` / ``completed`` for shipments. The facts are read
+from a mark taken before the import (``fact_mark``), so a large fact table is not scanned.
+Carrier and tracking number are not kept on the order: the batch's archived files are parsed
+again for those orders only. Both steps are idempotent: an allocated order is not paid any
+more, an order with a shipment is left alone. Allocation is a shop setting (on by default)
+with a cap per import; paid orders beyond it wait for `shopops fulfil allocate`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from sqlalchemy import func, select
+
+from shopops.core.errors import ShopOpsError
+from shopops.core.uow import UnitOfWork
+from shopops.db.facts import Fact
+from shopops.db.shop_settings import read_settings
+from shopops.fulfillment.service import PlatformShipment, record_platform_shipments
+from shopops.orders.allocation_service import allocate_order
+from shopops.orders.importers import ColumnMapping, order_digests, parse_export, read_export
+from shopops.orders.imports import ImportSummary, import_orders
+from shopops.orders.models import ImportBatch, ImportFile, Order
+from shopops.stores.service import list_stores
+
+ALLOCATE_KEY = "orders.allocate_on_import"  # allocate the orders an import made paid
+LIMIT_KEY = "orders.allocate_on_import_limit"  # at most this many per import
+SETTINGS: dict[str, Any] = {ALLOCATE_KEY: True, LIMIT_KEY: 2_000}
+PAID_KINDS = ("order.paid",)
+SHIPPED_KINDS = ("order.shipped", "order.delivered", "order.completed")
+SHIPPED_STATUSES = ("shipped", "delivered", "completed")
+CHUNK = 500
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass(slots=True)
+class FollowupReport:
+    """What the follow-ups of one import did."""
+
+    import_id: int
+    allocation: str = "on"  # on | off (shop setting)
+    allocated: int = 0
+    allocation_failed: list[dict[str, Any]] = field(default_factory=list)
+    allocation_waiting: int = 0  # paid orders past the cap: `shopops fulfil allocate`
+    shipments: int = 0
+    shipment_problems: list[dict[str, Any]] = field(default_factory=list)
+    error: str | None = None  # a follow-up that could not run at all
+
+    def as_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def fact_mark(uow: UnitOfWork) -> int:
+    """The newest fact id now: the facts of an import that starts after this are above it."""
+    return int(uow.session.scalar(select(func.max(Fact.id))) or 0)
+
+
+def follow_up(uow: UnitOfWork, import_id: int, since: int = 0, *, platform: str | None = None,
+              mapping: ColumnMapping | None = None) -> FollowupReport:
+    """Allocate the batch's newly paid orders and record its already-shipped orders'
+    shipments, in the caller's unit of work. ``since``: a ``fact_mark`` from before the
+    import (0 reads every fact: a re-run later). ``platform``/``mapping`` as the import had
+    them (a generic import needs its mapping to find the tracking numbers)."""
+    report = FollowupReport(import_id)
+    batch = uow.session.get(ImportBatch, import_id)
+    if batch is None:
+        report.error = f"no import with id {import_id}"
+        return report
+    touched = _touched(uow, batch, since)
+    _ship(uow, batch, {i for i, kinds in touched.items() if kinds & set(SHIPPED_KINDS)},
+          platform, mapping, report)
+    _allocate(uow, {i for i, kinds in touched.items() if kinds & set(PAID_KINDS)}, report)
+    return report
+
+
+def import_with_followups(uow_factory: Callable[[], UnitOfWork],
+                          files: Sequence[tuple[str, bytes]], store: str | None, *,
+                          platform: str | None = None, mapping: ColumnMapping | None = None,
+                          progress: Progress | None = None,
+                          ) -> tuple[ImportSummary, FollowupReport]:
+    """The import in its own transaction, then its follow-ups in another (after the commit).
+    An import error raises (nothing stored); a follow-up error is in the report."""
+    report = progress or (lambda stage, done, total: None)
+    with uow_factory() as uow:
+        since = fact_mark(uow)
+        summary = import_orders(uow, files, store, platform=platform, mapping=mapping,
+                                progress=report)
+    report("followups", 0, 1)
+    try:
+        with uow_factory() as uow:
+            followups = follow_up(uow, summary.import_id, since, platform=platform,
+                                  mapping=mapping)
+    except ShopOpsError as exc:
+        followups = FollowupReport(summary.import_id, error=exc.message)
+    report("followups", 1, 1)
+    return summary, followups
+
+
+def _touched(uow: UnitOfWork, batch: ImportBatch, since: int) -> dict[int, set[str]]:
+    """Order id → the kinds of fact this batch recorded for it (from the mark on)."""
+    found: dict[int, set[str]] = {}
+    rows = uow.session.execute(select(Fact.entity_id, Fact.kind).where(
+        Fact.id > since, Fact.entity == "order", Fact.store_id == batch.store_id,
+        Fact.kind.in_(PAID_KINDS + SHIPPED_KINDS),
+        Fact.data["import_id"].as_integer() == batch.id))
+    for order_id, kind in rows:
+        found.setdefault(order_id, set()).add(kind)
+    return found
+
+
+def _chunks(ids: Iterable[int]) -> Iterable[list[int]]:
+    items = sorted(ids)
+    for start in range(0, len(items), CHUNK):
+        yield items[start:start + CHUNK]
+
+
+def _allocate(uow: UnitOfWork, candidates: set[int], report: FollowupReport) -> None:
+    settings = read_settings(uow, SETTINGS)
+    if not settings[ALLOCATE_KEY]:
+        report.allocation = "off"
+        return
+    paid = sorted((paid_at, order_id) for chunk in _chunks(candidates)
+                  for order_id, paid_at in uow.session.execute(
+                      select(Order.id, Order.paid_at).where(Order.id.in_(chunk),
+                                                            Order.status == "paid")))
+    limit = int(settings[LIMIT_KEY])
+    report.allocation_waiting = max(0, len(paid) - limit)
+    for _, order_id in paid[:limit]:  # oldest payment first, like `fulfil allocate`
+        try:
+            with uow.session.begin_nested():
+                allocate_order(uow, order_id)
+            report.allocated += 1
+        except ShopOpsError as exc:  # short of stock, no warehouse …: said, never stops
+            report.allocation_failed.append({"order_id": order_id, "code": exc.code,
+                                             "message": exc.message})
+
+
+def _ship(uow: UnitOfWork, batch: ImportBatch, candidates: set[int], platform: str | None,
+          mapping: ColumnMapping | None, report: FollowupReport) -> None:
+    if not candidates:
+        return
+    orders = {o.channel_order_no: o for chunk in _chunks(candidates)
+              for o in uow.session.scalars(select(Order).where(
+                  Order.id.in_(chunk), Order.status.in_(SHIPPED_STATUSES)))}
+    if not orders:
+        return
+    tracking = _tracking(uow, batch, set(orders), platform, mapping, report)
+    items = []
+    for number, (carrier, tracking_no) in tracking.items():
+        order = orders[number]
+        shipped = order.shipped_at or order.paid_at or order.created_at
+        delivered = order.delivered_at or (order.completed_at or shipped
+                                           if order.status != "shipped" else None)
+        items.append(PlatformShipment(order.id, order.store_id, carrier, tracking_no, shipped,
+                                      delivered, order.promised_at))
+    report.shipments, report.shipment_problems = record_platform_shipments(uow, items)
+
+
+def _tracking(uow: UnitOfWork, batch: ImportBatch, wanted: set[str], platform: str | None,
+              mapping: ColumnMapping | None, report: FollowupReport
+              ) -> dict[str, tuple[str, str]]:
+    """(carrier, tracking number) per order number, from the batch's archived files (only the
+    wanted orders are parsed)."""
+    files = uow.session.execute(select(ImportFile.name, ImportFile.content).where(
+        ImportFile.batch_id == batch.id).order_by(ImportFile.id)).all()
+    if batch.platform not in ("taobao", "tmall", "pdd", "douyin", "jd") and mapping is None:
+        report.error = "a generic import's shipments need its column mapping"
+        return {}
+    zone = next(s.timezone for s in list_stores(uow) if s.id == batch.store_id)
+    export = read_export(*(content for _, content in files), platform=platform,
+                         mapping=mapping, names=[name for name, _ in files])
+    skip = frozenset(order_digests(export, zone)) - wanted
+    found: dict[str, tuple[str, str]] = {}
+    for order in parse_export(export, zone, skip).orders:
+        if order.channel_order_no in wanted and order.tracking_no:
+            found[order.channel_order_no] = (order.carrier or "", order.tracking_no)
+    return found
