@@ -18,11 +18,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import BigInteger, literal, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from shopops.core.errors import NotFound
+from shopops.core.money import yuan_to_cents
 from shopops.core.uow import UnitOfWork
 from shopops.pricing.limits import CapReached, Limits, check_use, parse_limits, reached
 from shopops.pricing.models import CouponClaim, Promotion, PromotionUse
@@ -106,15 +107,17 @@ def _count_total(uow: UnitOfWork, pid: int, limits: Limits, amount: Decimal) -> 
     if limits.budget is not None and amount > limits.budget:
         return False  # the insert branch of the upsert has no WHERE
     table = PromotionCounter
+    cents = literal(yuan_to_cents(amount), BigInteger())  # the stored unit, not typed Cents
     room = []
     if limits.max_uses is not None:
         room.append(table.uses + 1 <= limits.max_uses)
     if limits.budget is not None:
-        room.append(table.discount + amount <= limits.budget)
+        room.append(table.discount + cents <= literal(yuan_to_cents(limits.budget),
+                                                      BigInteger()))
     statement = _insert(uow)(table).values(promotion_id=pid, uses=1, discount=amount)
     statement = statement.on_conflict_do_update(
         index_elements=["promotion_id"],
-        set_={"uses": table.uses + 1, "discount": table.discount + amount},
+        set_={"uses": table.uses + 1, "discount": table.discount + cents},
         where=room[0] & room[1] if len(room) == 2 else (room[0] if room else None),
     ).returning(table.promotion_id)
     return uow.session.execute(statement).first() is not None
