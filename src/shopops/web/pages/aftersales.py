@@ -14,6 +14,7 @@ from fastapi import FastAPI, Request
 from fastapi.datastructures import QueryParams
 from fastapi.responses import Response
 
+from shopops.catalog.service import list_categories
 from shopops.core.clock import business_date
 from shopops.core.errors import ShopOpsError
 from shopops.service import queries
@@ -35,7 +36,8 @@ from shopops.web.page import (
 )
 
 NAV = [NavItem("aftersales", "/aftersales", "nav.aftersales", 30)]
-LIST_SIZE = 100
+LIST_SIZE = 100  # the page shows the first 100 requests; the Excel export has them all
+EXPORT_SIZE = 1_000_000
 ANALYSIS_DAYS = 30
 LIST_COLUMNS = ("id", "store", "order_id", "sku", "sku_name", "kind", "reason_name",
                 "quantity", "amount", "shipping_refund", "status", "requested_at",
@@ -87,19 +89,24 @@ def _period(request: Request, q: BoardQuery) -> tuple[str | date, str | date]:
     return last - timedelta(days=ANALYSIS_DAYS - 1), end
 
 
-def _load(request: Request, q: BoardQuery) -> tuple[dict[str, Any] | None, ShopOpsError | None]:
+def _load(request: Request, q: BoardQuery, size: int = LIST_SIZE
+          ) -> tuple[dict[str, Any] | None, ShopOpsError | None]:
     start, end = _period(request, q)
     with core(request).reader() as uow:
+        stores = list_stores(uow)
+        names = {"store": {s.code: s.name for s in stores},
+                 "category": {c["code"]: c["name"]
+                              for c in list_categories(uow, 1, 10_000)["items"]}}
         try:
             return {
                 "board": queries.board(uow),
-                "requests": queries.list_requests(uow, q.filters(), 1, LIST_SIZE),
+                "requests": queries.list_requests(uow, q.filters(), 1, size),
                 "analysis": queries.return_analysis(uow, start, end, DIMENSIONS,
                                                     q.store or None),
-                "stores": list_stores(uow),
+                "stores": stores, "names": names,
             }, None
         except ShopOpsError as exc:
-            return {"stores": list_stores(uow)}, exc
+            return {"stores": stores, "names": names}, exc
 
 
 async def board_page(request: Request) -> Response:
@@ -112,7 +119,7 @@ async def board_page(request: Request) -> Response:
     context: dict[str, Any] = {
         "user": user, "active": "aftersales", "lang": lang, "query": q,
         "statuses": STATUSES, "kinds": KINDS, "reasons": REASONS,
-        "queue": ("requested", "approved", "received"),
+        "queue": ("requested", "approved", "received"), "list_size": LIST_SIZE,
         "error": error_message(Translator(lang), error) if error else None,
         "export_url": "/aftersales/export.xlsx?" + urlencode(q.params()),
         **(data or {}),
@@ -122,11 +129,20 @@ async def board_page(request: Request) -> Response:
 
 
 def _sheets(t: Translator, data: dict[str, Any]) -> dict[str, tuple[list[str], list[list[Any]]]]:
+    stores = data["names"]["store"]
+
     def request_rows(items: list[dict[str, Any]]) -> list[list[Any]]:
         return [[t(f"as.kind.{r[c]}") if c == "kind" else
                  t(f"as.st.{r[c]}") if c == "status" else
+                 stores.get(r[c], r[c]) if c == "store" else
                  (t("as.yes") if r[c] else "") if c == "overdue" else r[c]
                  for c in LIST_COLUMNS] for r in items]
+
+    def key_name(dim: str, key: str) -> str:
+        if dim == "reason":
+            return str(analysis["reason_names"].get(key, key))
+        found = data["names"].get(dim, {}).get(key)
+        return f"{found} ({key})" if found else key
 
     list_headers = [t(f"as.col.{c}") for c in LIST_COLUMNS]
     rate_headers = [t(f"as.rate.{c}") for c in RATE_COLUMNS]
@@ -134,7 +150,7 @@ def _sheets(t: Translator, data: dict[str, Any]) -> dict[str, tuple[list[str], l
     sheets = {t("as.sheet.requests"): (list_headers, request_rows(data["requests"]["items"])),
               t("as.sheet.overdue"): (list_headers, request_rows(data["board"]["overdue"]))}
     for dim in DIMENSIONS:
-        rows = [[(analysis["reason_names"].get(r[c], r[c]) if dim == "reason" and c == "key"
+        rows = [[(key_name(dim, r[c]) if c == "key"
                   else (t("as.yes") if r[c] else "") if c == "alert" else r[c])
                  for c in RATE_COLUMNS] for r in analysis["by"][dim]]
         sheets[t(f"as.by.{dim}")] = (rate_headers, rows)
@@ -146,7 +162,7 @@ async def board_export(request: Request) -> Response:
         return to_login(request)
     t = Translator(current_lang(request))
     q = BoardQuery.from_params(request.query_params)
-    data, error = _load(request, q)
+    data, error = _load(request, q, EXPORT_SIZE)
     if error is not None or data is None:
         return await board_page(request)
     period = f"{data['analysis']['from']}_{data['analysis']['to']}"

@@ -17,6 +17,7 @@ from shopops.core.uow import UnitOfWork
 from shopops.inventory.service import list_warehouses
 from shopops.service import queries, returns
 from shopops.service import service as aftersales
+from shopops.stores.service import list_stores
 from shopops.web.i18n import Translator
 from shopops.web.page import (
     core,
@@ -56,11 +57,20 @@ def _handler(action: str, form: Any) -> Callable[[UnitOfWork, int], Any]:
     return handlers[action]
 
 
+def _message(t: Translator, error: ShopOpsError, posted: bool) -> dict[str, Any]:
+    """The in-page message; a refused action reads 操作未完成, not 查询条件有误."""
+    message = error_message(t, error)
+    if posted:
+        message["title"] = t("as.action_failed")
+    return message
+
+
 async def detail_page(request: Request, request_id: int) -> Response:
     return await _detail(request, request_id, None)
 
 
-async def _detail(request: Request, request_id: int, error: ShopOpsError | None) -> Response:
+async def _detail(request: Request, request_id: int, error: ShopOpsError | None,
+                  posted: bool = False) -> Response:
     user = signed_in(request)
     if user is None:
         return to_login(request)
@@ -68,6 +78,7 @@ async def _detail(request: Request, request_id: int, error: ShopOpsError | None)
     item: dict[str, Any] | None = None
     with core(request).reader() as uow:
         warehouses = [w for w in list_warehouses(uow) if w.sellable]
+        store_names = {s.code: s.name for s in list_stores(uow)}
         try:
             item = queries.get_request(uow, request_id)
         except ShopOpsError as exc:
@@ -76,10 +87,12 @@ async def _detail(request: Request, request_id: int, error: ShopOpsError | None)
                                                         _TARGET[a])] if item else [])
     context: dict[str, Any] = {
         "user": user, "active": "aftersales", "lang": lang, "item": item,
-        "actions": actions, "warehouses": warehouses, "done": request.query_params.get("done"),
+        "actions": actions, "warehouses": warehouses,
+        "store_name": store_names.get(item["store"], item["store"]) if item else "",
+        "done": request.query_params.get("done"),
         "room": (Decimal(item["line_paid_amount"]) - Decimal(item["line_refund_amount"])
                  if item else None),
-        "error": error_message(Translator(lang), error) if error else None,
+        "error": _message(Translator(lang), error, posted) if error else None,
     }
     status = error_status(error) if error else 200
     return render(request, "aftersales/detail.html", context, status=status)
@@ -94,7 +107,7 @@ async def post_action(request: Request, request_id: int, action: str) -> Respons
         with core(request).uow() as uow:
             handler(uow, request_id)
     except ShopOpsError as exc:
-        return await _detail(request, request_id, exc)
+        return await _detail(request, request_id, exc, posted=True)
     return RedirectResponse(f"/aftersales/{request_id}?done={action}", status_code=303)
 
 
