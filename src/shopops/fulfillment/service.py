@@ -394,12 +394,15 @@ class PlatformShipment:
     shipped_at: datetime
     delivered_at: datetime | None = None  # 签收 (or completed) per the export
     promised_by: datetime | None = None
+    allocation_id: int | None = None  # the parcel ShopOps had reserved for it (now shipped)
+    warehouse: str | None = None
 
 
 def record_platform_shipments(uow: UnitOfWork, items: Sequence[PlatformShipment]
                               ) -> tuple[int, list[dict[str, Any]]]:
     """运单 of orders imported already shipped, so tracking files and the exception queue see
-    them. No stock moves (ShopOps did not pick these parcels). Idempotent: an order that has a
+    them. No stock moves here (a parcel ShopOps had reserved is shipped by the caller through
+    allocation_service.ship_parcel first). Idempotent: an order that has a
     shipment, or a (carrier, tracking number) already used, is left as it is; an unknown
     carrier or a bad number is reported. Returns (shipments created, problems)."""
     settings, problems, rows = fulfillment_settings(uow), [], []
@@ -430,7 +433,9 @@ def record_platform_shipments(uow: UnitOfWork, items: Sequence[PlatformShipment]
             problems.append({"order_id": it.order_id, "reason": f"{sla.CARRIERS[code]} "
                              f"tracking number {number} is already used by another shipment"})
             continue
-        rows.append({"order_id": it.order_id, "store_id": it.store_id, "carrier_code": code,
+        rows.append({"order_id": it.order_id, "store_id": it.store_id,
+                     "allocation_id": it.allocation_id, "warehouse_code": it.warehouse,
+                     "carrier_code": code,
                      "carrier_name": sla.CARRIERS[code], "tracking_no": number,
                      "service": "standard", "shipped_at": it.shipped_at,
                      "status": "delivered" if it.delivered_at else "shipped",

@@ -4,8 +4,13 @@ get their shipment (运单: the carrier and tracking number of the export) so tr
 the logistics exception queue see them. Outside the import's hot loop and its transaction: a
 follow-up that fails leaves the import as it is and says why.
 
+An order ShopOps had allocated that the export now shows shipped has its reserved parcels
+shipped in the stock ledger (the shipment links the parcel); one the export shows cancelled,
+closed or refunded gives its reserved stock back.
+
 Which orders: the facts the batch recorded (``import_id`` in their data) — ``order.paid`` for
-allocation; ``order.shipped`` / ``delivered`` / ``completed`` for shipments. The facts are read
+allocation; ``order.shipped`` / ``delivered`` / ``completed`` for shipments;
+``order.cancelled`` / ``closed`` / ``refunded`` for releases. The facts are read
 from a mark taken before the import (``fact_mark``), so a large fact table is not scanned.
 Carrier and tracking number are not kept on the order: the batch's archived files are parsed
 again for those orders only. Both steps are idempotent: an allocated order is not paid any
@@ -21,12 +26,18 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from shopops.core.errors import ShopOpsError
+from shopops.core.errors import ShopOpsError, ValidationError
 from shopops.core.uow import UnitOfWork
 from shopops.db.facts import Fact
 from shopops.db.shop_settings import read_settings
+from shopops.fulfillment import sla
 from shopops.fulfillment.service import PlatformShipment, record_platform_shipments
-from shopops.orders.allocation_service import allocate_order
+from shopops.orders.allocation_service import (
+    allocate_order,
+    order_parcels,
+    release_allocation,
+    ship_parcel,
+)
 from shopops.orders.importers import ColumnMapping, order_digests, parse_export, read_export
 from shopops.orders.imports import ImportSummary, import_orders
 from shopops.orders.models import ImportBatch, ImportFile, Order
@@ -37,6 +48,8 @@ LIMIT_KEY = "orders.allocate_on_import_limit"  # at most this many per import
 SETTINGS: dict[str, Any] = {ALLOCATE_KEY: True, LIMIT_KEY: 2_000}
 PAID_KINDS = ("order.paid",)
 SHIPPED_KINDS = ("order.shipped", "order.delivered", "order.completed")
+ENDED_KINDS = ("order.cancelled", "order.closed", "order.refunded")
+CARRIER_SUFFIXES = ("快递", "速递", "速运", "快运", "物流")  # 圆通快递 is 圆通
 SHIPPED_STATUSES = ("shipped", "delivered", "completed")
 CHUNK = 500
 Progress = Callable[[str, int, int], None]
@@ -51,6 +64,8 @@ class FollowupReport:
     allocated: int = 0
     allocation_failed: list[dict[str, Any]] = field(default_factory=list)
     allocation_waiting: int = 0  # paid orders past the cap: `shopops fulfil allocate`
+    released: int = 0  # allocated orders the export shows cancelled/closed/refunded
+    parcels_shipped: int = 0  # reserved parcels of orders the export shows shipped
     shipments: int = 0
     shipment_problems: list[dict[str, Any]] = field(default_factory=list)
     error: str | None = None  # a follow-up that could not run at all
@@ -78,6 +93,9 @@ def follow_up(uow: UnitOfWork, import_id: int, since: int = 0, *, platform: str 
     touched = _touched(uow, batch, since)
     _ship(uow, batch, {i for i, kinds in touched.items() if kinds & set(SHIPPED_KINDS)},
           platform, mapping, report)
+    for order_id in sorted(i for i, kinds in touched.items() if kinds & set(ENDED_KINDS)):
+        if release_allocation(uow, order_id, f"import {import_id}: order ended"):
+            report.released += 1
     _allocate(uow, {i for i, kinds in touched.items() if kinds & set(PAID_KINDS)}, report)
     return report
 
@@ -110,7 +128,7 @@ def _touched(uow: UnitOfWork, batch: ImportBatch, since: int) -> dict[int, set[s
     found: dict[int, set[str]] = {}
     rows = uow.session.execute(select(Fact.entity_id, Fact.kind).where(
         Fact.id > since, Fact.entity == "order", Fact.store_id == batch.store_id,
-        Fact.kind.in_(PAID_KINDS + SHIPPED_KINDS),
+        Fact.kind.in_(PAID_KINDS + SHIPPED_KINDS + ENDED_KINDS),
         Fact.data["import_id"].as_integer() == batch.id))
     for order_id, kind in rows:
         found.setdefault(order_id, set()).add(kind)
@@ -155,14 +173,35 @@ def _ship(uow: UnitOfWork, batch: ImportBatch, candidates: set[int], platform: s
         return
     tracking = _tracking(uow, batch, set(orders), platform, mapping, report)
     items = []
-    for number, (carrier, tracking_no) in tracking.items():
-        order = orders[number]
+    for order in orders.values():
+        # ShopOps had reserved its stock: the platform shipped it, so the ledger ships it too
+        parcels = [p for p in order_parcels(uow, order.id) if p.status == "reserved"]
+        for parcel in parcels:
+            ship_parcel(uow, parcel.allocation_id)
+        report.parcels_shipped += len(parcels)
+        if order.channel_order_no not in tracking:
+            continue
+        carrier, tracking_no = tracking[order.channel_order_no]
         shipped = order.shipped_at or order.paid_at or order.created_at
         delivered = order.delivered_at or (order.completed_at or shipped
                                            if order.status != "shipped" else None)
-        items.append(PlatformShipment(order.id, order.store_id, carrier, tracking_no, shipped,
-                                      delivered, order.promised_at))
+        items.append(PlatformShipment(
+            order.id, order.store_id, _carrier(carrier), tracking_no, shipped, delivered,
+            order.promised_at, parcels[0].allocation_id if parcels else None,
+            parcels[0].warehouse if parcels else None))
     report.shipments, report.shipment_problems = record_platform_shipments(uow, items)
+
+
+def _carrier(name: str) -> str:
+    """The carrier as fulfillment knows it: exports write 圆通快递 for 圆通速递 and the like."""
+    try:
+        return sla.carrier_code(name)
+    except ValidationError:
+        base = next((name[:-len(s)] for s in CARRIER_SUFFIXES if name.endswith(s)), name)
+        try:
+            return sla.carrier_code(base)
+        except ValidationError:
+            return name  # reported as an unknown carrier
 
 
 def _tracking(uow: UnitOfWork, batch: ImportBatch, wanted: set[str], platform: str | None,

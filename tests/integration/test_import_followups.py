@@ -1,0 +1,266 @@
+"""After an import commits (both databases): the orders it made paid are allocated (a shop
+setting), orders imported already shipped get their shipment from the export's carrier and
+tracking number, a later export that ships an allocated order ships its parcel in the ledger,
+one that cancels it releases the stock; a re-import does nothing again. Import jobs write their
+progress, summary and follow-ups to ``import_jobs`` for any process to read; the CLI too."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+from typer.testing import CliRunner
+
+from shopops import cli
+from shopops.bootstrap import App
+from shopops.db.shop_settings import write_setting
+from shopops.fulfillment.models import Shipment
+from shopops.inventory import service as stock
+from shopops.inventory.models import Warehouse
+from shopops.orders.allocation_models import OrderAllocation
+from shopops.orders.import_followups import (
+    ALLOCATE_KEY,
+    FollowupReport,
+    fact_mark,
+    follow_up,
+    import_with_followups,
+)
+from shopops.orders.import_jobs import (
+    ImportJobs,
+    job_view,
+    new_job,
+    recent_jobs,
+    run_job,
+    write_row,
+)
+from shopops.orders.import_models import ImportJobRecord
+from shopops.orders.imports import ImportSummary, import_orders
+from shopops.orders.models import Order
+from shopops.stores.service import add_store
+from tests import factories
+from tests.importers.fixtures import PDD_HEADERS, PDD_ORDERS, Row, csv_bytes
+from tests.importers.jd_order_fixtures import jd_orders_csv
+
+SHIPPED = "201120-123456789012345"  # 已发货，待签收, 圆通快递 'YT1234567890
+REFUNDED = "201119-223456789012345"  # 已收货 + 退款成功, no tracking number
+PAID = "201118-323456789012345"  # 待发货: to allocate (PDD-SKU-3)
+PDD_FILE = csv_bytes(PDD_HEADERS, PDD_ORDERS)
+SKUS = ("PDD-SKU-1", "PDD-SKU-2", "PDD-SKU-3", "SKU-A", "SKU-B", "SKU-C", "SKU-D")
+
+
+@pytest.fixture
+def shop(app: App) -> Iterator[App]:
+    with app.uow() as uow:
+        add_store(uow, "pdd-1", "pdd")
+        add_store(uow, "jd-1", "jd")
+        product = factories.add_product(uow, "P-1", factories.add_category(uow, "C-1"))
+        for code in SKUS:
+            factories.add_sku(uow, code, product, price="10.00", cost="5.00")
+        uow.session.add(Warehouse(code="WH-SH", name="上海仓", region="华东"))
+    yield app
+
+
+def receive(app: App, sku: str, qty: int) -> None:
+    with app.uow() as uow:
+        stock.receive(uow, sku, "WH-SH", qty, "PO-1")
+
+
+def levels(app: App, sku: str) -> tuple[int, int]:
+    with app.reader() as uow:
+        level = stock.stock_levels(uow, sku)[0]
+        return level.on_hand, level.reserved
+
+
+def run(app: App, data: bytes, store: str = "pdd-1", name: str = "订单明细.csv",
+        ) -> tuple[ImportSummary, FollowupReport]:
+    return import_with_followups(app.uow, [(name, data)], store)
+
+
+def status_of(app: App, number: str) -> str:
+    with app.reader() as uow:
+        found = uow.session.scalar(select(Order.status).where(Order.channel_order_no == number))
+        assert found is not None
+        return found
+
+
+def shipments(app: App) -> list[tuple[str, str, str, str, datetime, datetime | None]]:
+    with app.reader() as uow:
+        return [(no, s.carrier_code, s.tracking_no, s.status, s.shipped_at, s.delivered_at)
+                for s, no in uow.session.execute(
+                    select(Shipment, Order.channel_order_no).join(
+                        Order, Order.id == Shipment.order_id).order_by(Shipment.id))]
+
+
+def pdd_with(number: str, **changes: str) -> bytes:
+    rows: list[Row] = [{**row, **changes} if row["订单号"] == number else row
+                       for row in PDD_ORDERS]
+    return csv_bytes(PDD_HEADERS, rows)
+
+
+def test_paid_orders_allocated_and_shipped_orders_get_their_shipment(shop: App) -> None:
+    receive(shop, "PDD-SKU-3", 5)
+    summary, done = run(shop, PDD_FILE)
+    assert (summary.new, summary.rejected) == (3, 0)
+    assert (done.allocation, done.allocated, done.allocation_failed, done.error) == (
+        "on", 1, [], None)
+    assert status_of(shop, PAID) == "allocated"
+    assert levels(shop, "PDD-SKU-3") == (5, 1)
+    # the shipped order's 圆通快递 / 'YT1234567890 became a shipment; the refunded one has none
+    assert done.shipments == 1 and done.shipment_problems == []
+    assert shipments(shop) == [(SHIPPED, "YTO", "YT1234567890", "shipped",
+                                datetime(2026, 11, 21, 1, 0, tzinfo=UTC), None)]
+    assert status_of(shop, SHIPPED) == "shipped"
+
+    again, nothing = run(shop, PDD_FILE)
+    assert (again.new, again.unchanged) == (0, 3)
+    assert (nothing.allocated, nothing.shipments, nothing.shipment_problems) == (0, 0, [])
+    assert len(shipments(shop)) == 1
+    with shop.reader() as uow:
+        assert uow.session.scalar(select(func.count(OrderAllocation.id))) == 1
+
+
+def test_later_export_ships_the_reserved_parcel_or_releases_it(shop: App) -> None:
+    receive(shop, "PDD-SKU-3", 5)
+    run(shop, PDD_FILE)
+    assert levels(shop, "PDD-SKU-3") == (5, 1)
+    later = pdd_with(PAID, 订单状态="已发货，待签收", 发货时间="2026-11-19 10:00:00",
+                     快递单号="'SF1000000001", 快递公司="顺丰速运")
+    summary, done = run(shop, later, name="later.csv")
+    assert summary.updated == 1 and done.parcels_shipped == 1 and done.shipments == 1
+    assert levels(shop, "PDD-SKU-3") == (4, 0)  # reserved → shipped in the ledger
+    assert shipments(shop)[-1][:4] == (PAID, "SF", "SF1000000001", "shipped")
+    with shop.reader() as uow:
+        parcel = uow.session.scalars(select(Shipment).where(
+            Shipment.tracking_no == "SF1000000001")).one()
+        assert (parcel.allocation_id is not None, parcel.warehouse_code) == (True, "WH-SH")
+
+
+def test_an_export_that_closes_an_allocated_order_releases_its_stock(shop: App) -> None:
+    receive(shop, "PDD-SKU-3", 5)
+    run(shop, PDD_FILE)
+    closed = pdd_with(PAID, 订单状态="交易关闭")
+    _, done = run(shop, closed, name="closed.csv")
+    assert done.released == 1 and status_of(shop, PAID) == "closed"
+    assert levels(shop, "PDD-SKU-3") == (5, 0)
+
+
+def test_short_stock_is_reported_and_the_import_stands(shop: App) -> None:
+    summary, done = run(shop, PDD_FILE)  # no stock at all
+    assert summary.new == 3
+    assert [(f["code"], "PDD-SKU-3" in f["message"]) for f in done.allocation_failed] == [
+        ("inventory.insufficient_stock", True)]
+    assert status_of(shop, PAID) == "paid"
+
+
+def test_allocation_on_import_is_a_shop_setting(shop: App) -> None:
+    receive(shop, "PDD-SKU-3", 5)
+    with shop.uow() as uow:
+        write_setting(uow, ALLOCATE_KEY, False)
+    _, done = run(shop, PDD_FILE)
+    assert (done.allocation, done.allocated) == ("off", 0)
+    assert status_of(shop, PAID) == "paid"
+    assert done.shipments == 1  # shipments do not depend on it
+
+
+def test_unknown_carrier_and_shared_tracking_number_are_reported(shop: App) -> None:
+    rows = [{**PDD_ORDERS[0], "快递公司": "火星快递"},
+            {**PDD_ORDERS[0], "订单号": "201120-999", "快递单号": "YT1234567890"}]
+    _, done = run(shop, csv_bytes(PDD_HEADERS, rows))
+    assert done.shipments == 1
+    reasons = [p["reason"] for p in done.shipment_problems]
+    assert any("unknown carrier '火星快递'" in r for r in reasons), reasons
+    # the second order's carrier is known: recorded; the first is reported, nothing half-done
+    assert [s[0] for s in shipments(shop)] == ["201120-999"]
+
+
+def test_follow_up_can_run_again_later_from_the_import_id(shop: App) -> None:
+    with shop.uow() as uow:  # an import whose follow-ups never ran (the process died)
+        summary = import_orders(uow, [("a.csv", PDD_FILE)], "pdd-1")
+    receive(shop, "PDD-SKU-3", 5)
+    with shop.uow() as uow:
+        done = follow_up(uow, summary.import_id)  # since=0: every fact of that batch
+    assert (done.allocated, done.shipments) == (1, 1)
+    with shop.uow() as uow:
+        assert fact_mark(uow) > 0
+        assert follow_up(uow, 999_999).error == "no import with id 999999"
+
+
+def test_jd_order_export_imports_and_allocates(shop: App) -> None:
+    receive(shop, "SKU-A", 3)
+    receive(shop, "SKU-B", 3)
+    summary, done = run(shop, jd_orders_csv(), store="jd-1", name="jd.csv")
+    assert (summary.platform, summary.new, summary.rejected) == ("jd", 5, 0)
+    assert status_of(shop, "11729384072") == "allocated"  # 等待出库: paid, both SKUs in stock
+    assert done.allocated == 1 and done.shipments == 0  # JD's export has no tracking number
+
+
+# ---- import jobs: progress in the database ------------------------------------------------
+
+
+def test_job_row_follows_the_import_and_its_follow_ups(shop: App) -> None:
+    receive(shop, "PDD-SKU-3", 5)
+    job = new_job([("a.csv", PDD_FILE)])
+    seen: list[str] = []
+    run_job(shop.uow, job, [("a.csv", PDD_FILE)], "pdd-1", None, None,
+            lambda stage, done, total: seen.append(stage))
+    assert seen[0] == "read" and "orders" in seen and seen[-1] == "followups"
+    with shop.reader() as uow:
+        view = job_view(uow, job.id)
+        row = uow.session.get(ImportJobRecord, job.id)
+        assert row is not None and row.finished_at is not None and row.store == "pdd-1"
+        import_id = row.import_id
+    assert (view.state, view.percent, view.files) == ("done", 100, ("a.csv",))
+    assert view.summary is not None and view.summary["new"] == 3
+    assert import_id == view.summary["import_id"]
+    assert view.followups is not None and view.followups["allocated"] == 1
+    # a late progress write never undoes the end
+    stale = new_job([("a.csv", b"")])
+    stale.id = job.id
+    stale.progress("orders", 1, 2)
+    assert write_row(shop.uow, stale) is False
+    with shop.reader() as uow:
+        assert job_view(uow, job.id).state == "done"
+
+
+def test_failed_job_keeps_its_error_for_other_processes(shop: App) -> None:
+    job = new_job([("x.csv", b"")])
+    run_job(shop.uow, job, [("x.csv", b"")], "pdd-1", None, None)
+    with shop.reader() as uow:
+        view = job_view(uow, job.id)
+    assert view.state == "failed" and view.error is not None
+    assert (view.error.code, view.error.field) == ("orders.import_file_invalid", "file")
+    assert "empty" in view.error.message
+    jobs = ImportJobs()  # a process that never ran it reads it from the row
+    assert jobs.get(job.id) is None
+    other = jobs.get(job.id, shop.reader)
+    assert other is not None and other.state == "failed"
+    assert other.error is not None and other.error.code == view.error.code
+
+
+def test_cli_import_is_a_job_and_jobs_lists_it(shop: App, tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    receive(shop, "PDD-SKU-3", 5)
+    monkeypatch.setattr(cli, "get_app", lambda: shop)
+    path = tmp_path / "订单明细.csv"
+    path.write_bytes(PDD_FILE)
+    runner = CliRunner()
+    result = runner.invoke(cli.app, ["import", "orders", str(path), "--store", "pdd-1",
+                                     "--format", "json"])
+    assert result.exit_code == 0, result.output
+    summary: dict[str, Any] = json.loads(result.stdout)
+    assert set(summary) == {"platform", "encoding", "read", "new", "updated", "unchanged",
+                            "rejected", "import_id"}
+    listed = runner.invoke(cli.app, ["import", "jobs", "--format", "json"])
+    assert listed.exit_code == 0, listed.output
+    jobs = json.loads(listed.stdout)
+    assert jobs[0]["state"] == "done" and jobs[0]["summary"] == summary
+    assert jobs[0]["followups"]["allocated"] == 1 and jobs[0]["followups"]["shipments"] == 1
+    table = runner.invoke(cli.app, ["import", "orders", str(path), "--store", "pdd-1"])
+    assert table.exit_code == 0 and "unchanged" in table.output
+    with shop.reader() as uow:
+        assert len(recent_jobs(uow)) == 2
