@@ -4,8 +4,12 @@ clock (the sweep takes it explicitly so a job or a test can run it for any insta
 
 A join is a conditional UPDATE of the group's member count (``… WHERE status = 'open' AND
 joined < size AND closes_at > now``), so two buyers racing for the last seat cannot overfill a
-group. "Refund" here is the group-buy side: the member row is marked refunded with the time and
-a ``group_buy.refunded`` fact carries the amount for the payment / after-sales side.
+group. Paying the group price places a paid order (:func:`shopops.orders.placement.write_order`,
+number ``PT-<group>-<member>``, one line at the group price with the 拼团 discount off the normal
+price), in the same transaction as the seat. A refund (退团, or the sweep when a group ends
+short) marks the member row refunded and refunds that order in full through the order
+lifecycle (``refunded``, so net GMV drops by it); a ``group_buy.refunded`` fact carries the
+amount. Members who joined before orders were placed have no order: only their row is marked.
 """
 
 from __future__ import annotations
@@ -23,11 +27,12 @@ from shopops.core.errors import NotFound
 from shopops.core.money import round_cents
 from shopops.core.uow import UnitOfWork
 from shopops.db.shop_settings import read_settings
+from shopops.orders.placement import NewOrder, PricedLine, find_order, refund_order, write_order
 from shopops.pricing import group_buy as rules
 from shopops.pricing.models import GroupBuyDeal, GroupBuyGroup, GroupBuyMember
 from shopops.pricing.payloads import DEFAULT_TZ, as_list, as_object, as_text, invalid, parse_time
 from shopops.pricing.service import PromotionExists
-from shopops.stores.service import get_store, list_stores
+from shopops.stores.service import StoreView, get_store, list_stores
 
 
 class UnknownGroupBuy(NotFound):
@@ -131,6 +136,26 @@ def _state(group: GroupBuyGroup, members: list[GroupBuyMember]) -> rules.GroupSt
                             tuple(m.customer for m in members if m.status == "joined"))
 
 
+def order_no(group_id: int, member_id: int) -> str:
+    """The number of the order a member paid with (拼团订单号)."""
+    return f"PT-{group_id}-{member_id}"
+
+
+def _store(uow: UnitOfWork, store_id: int) -> StoreView:
+    return next(s for s in list_stores(uow) if s.id == store_id)
+
+
+def _pay(uow: UnitOfWork, deal: GroupBuyDeal, group: GroupBuyGroup,
+         member: GroupBuyMember) -> None:
+    """付款: the member's paid order at the group price (one unit of the deal's SKU)."""
+    uow.session.flush()  # the member's id numbers the order
+    line = PricedLine(deal.sku, 1, deal.normal_price, deal.normal_price - group.price,
+                      group.price, ((deal.code, deal.normal_price - group.price),))
+    write_order(uow, NewOrder(_store(uow, deal.store_id), member.customer,
+                              order_no(group.id, member.id), (line,), source="group_buy",
+                              facts={"group_buy": deal.code, "group": group.id}))
+
+
 def group_view(uow: UnitOfWork, group_id: int) -> GroupView:
     group, deal = _group(uow, group_id)
     return GroupView(group.id, deal.code, group.leader, group.size, group.price, group.status,
@@ -155,8 +180,10 @@ def open_group(uow: UnitOfWork, deal_code: str, leader: object, size: object) ->
                           opened_at=now, closes_at=rule.closes_at(now), status="open")
     uow.session.add(group)
     uow.session.flush()
-    uow.session.add(GroupBuyMember(group_id=group.id, customer=who, paid=price,
-                                   status="joined", joined_at=now))
+    leader_row = GroupBuyMember(group_id=group.id, customer=who, paid=price,
+                                status="joined", joined_at=now)
+    uow.session.add(leader_row)
+    _pay(uow, deal, group, leader_row)
     uow.record("group_buy.opened", entity="group_buy_group", entity_id=group.id,
                store_id=deal.store_id, deal=deal.code, leader=who, size=size, price=str(price))
     return group_view(uow, group.id)
@@ -178,8 +205,10 @@ def join_group(uow: UnitOfWork, group_id: int, customer: object) -> GroupView:
         .values(joined=GroupBuyGroup.joined + 1).execution_options(synchronize_session=False))
     if seat.rowcount != 1:  # type: ignore[attr-defined]
         raise rules.GroupBuyRefused("group: this group is full or closed", field="group")
-    uow.session.add(GroupBuyMember(group_id=group.id, customer=who, paid=group.price,
-                                   status="joined", joined_at=now))
+    member = GroupBuyMember(group_id=group.id, customer=who, paid=group.price,
+                            status="joined", joined_at=now)
+    uow.session.add(member)
+    _pay(uow, deal, group, member)
     uow.session.refresh(group)
     if status == "succeeded" or group.joined >= group.size:
         group.status, group.closed_at = "succeeded", now
@@ -193,9 +222,12 @@ def join_group(uow: UnitOfWork, group_id: int, customer: object) -> GroupView:
 
 def _refund(uow: UnitOfWork, member: GroupBuyMember, deal: GroupBuyDeal, why: str) -> None:
     member.status, member.refunded_at = ("left" if why == "left" else "refunded"), uow.now()
+    order_id = find_order(uow, deal.store_id, order_no(member.group_id, member.id))
+    if order_id is not None:
+        refund_order(uow, order_id, reference=f"group_buy:{member.group_id}:{why}")
     uow.record("group_buy.refunded", entity="group_buy_group", entity_id=member.group_id,
                store_id=deal.store_id, customer=member.customer, amount=str(member.paid),
-               reason=why)
+               reason=why, order_id=order_id)
 
 
 def leave_group(uow: UnitOfWork, group_id: int, customer: object) -> GroupView:
