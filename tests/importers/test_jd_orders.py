@@ -3,12 +3,14 @@ malformed case rejected with the row, column and reason while the good orders co
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from shopops.demo import export_formats as fmt
 from shopops.orders.importers import (
     ImportedOrder,
     MissingColumnsError,
@@ -167,3 +169,25 @@ def test_duplicate_rows_collapse_and_truncated_rows_are_rejected() -> None:
 def test_settlement_file_still_reads_as_fees() -> None:
     result = import_export(csv_bytes(JD_SETTLEMENT_HEADERS, JD_FEES, "gb18030", "\t"))
     assert result.orders == [] and result.settlements
+
+
+def test_demo_rows_read_back_as_the_same_order() -> None:
+    line = fmt.DemoLine(sku="SKU-A", product_code="P-1", title="保温杯", spec="颜色：白",
+                        quantity=2, list_price=D("99.00"), paid=D("180.00"), refund=D("0"))
+    at = datetime(2026, 11, 20, 9, 30, tzinfo=SH)
+    order = fmt.DemoOrder(
+        id=5, no="30000000005", status="delivered", buyer="jd_alice", customer_id=1,
+        created_at=at, paid_at=at, shipped_at=at, delivered_at=at, completed_at=None,
+        list_amount=D("198.00"), discount=D("18.00"), goods=D("180.00"), shipping=D("8.00"),
+        paid=D("188.00"), refund=D("0"), lines=(line,))
+    assert fmt.jd_exportable(order) is None
+    assert "refund" in (fmt.jd_exportable(replace(order, status="refunded")) or "")
+    data = csv_bytes(fmt.JD_ORDER_HEADERS, fmt.jd_order_rows(order), "gb18030")
+    result = import_export(data)
+    assert result.detection is not None and result.detection.layout == "jd_orders"
+    (read,) = result.orders
+    assert (read.status, read.paid_amount, read.shipping_fee, read.goods_amount,
+            read.discount_amount, read.paid_at) == ("shipped", D("188.00"), D("8.00"),
+                                                    D("180.00"), D("18.00"), at)
+    assert [(x.sku_code, x.quantity, x.paid_amount) for x in read.lines] == [
+        ("SKU-A", 2, D("180.00"))]

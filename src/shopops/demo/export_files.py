@@ -2,10 +2,10 @@
 so a new user can try `shopops import orders` on something that looks real.
 
 Per store: 天猫 订单报表 + 宝贝报表 (GBK CSV), 拼多多 订单导出 (UTF-8 BOM CSV), 抖店 订单导出
-(XLSX), 京东 (the orders as a generic CSV — the JD order export's header is not public — then
-the 结算 fee file of its completed orders, GB18030) and the own store's generic CSV with its
-column mapping. `manifest.json` lists the import steps in order (store, files, mapping) and
-every order left out with the reason; README.txt says the same for people."""
+(XLSX), 京东 (订单导出, then the 结算 fee file of its completed orders, both GB18030) and the own
+store's generic CSV with its column mapping. `manifest.json` lists the import steps in order
+(store, files, mapping) and every order left out with the reason; README.txt says the same for
+people."""
 
 from __future__ import annotations
 
@@ -98,18 +98,23 @@ def _write_store(directory: Path, store: Store, orders: list[DemoOrder]) -> list
               (row for o in orders for row in fmt.douyin_rows(o)))
         step.orders = len(orders)
         return [step]
-    generic = ImportStep(code, "generic", [f"{code}_订单_通用.csv"], MAPPING_FILE, len(orders))
-    _csv(directory / generic.files[0], fmt.GENERIC_HEADERS,
-         (row for o in orders for row in fmt.generic_rows(o)), "utf-8")
     if platform != "jd":
+        generic = ImportStep(code, "generic", [f"{code}_订单_通用.csv"], MAPPING_FILE,
+                             len(orders))
+        _csv(directory / generic.files[0], fmt.GENERIC_HEADERS,
+             (row for o in orders for row in fmt.generic_rows(o)), "utf-8")
         return [generic]
+    listed = ImportStep(code, "jd", [f"{code}_订单导出.csv"])
+    _csv(directory / listed.files[0], fmt.JD_ORDER_HEADERS,
+         (row for o in _kept(orders, fmt.jd_exportable, listed) for row in fmt.jd_order_rows(o)),
+         "gb18030")
     settled = ImportStep(code, "jd", [f"{code}_结算明细.csv"])
     done = _kept(orders, lambda o: None if o.status == "completed" else
                  "not settled: a 京东 结算 file lists completed orders only", settled)
     _csv(directory / settled.files[0], fmt.JD_SETTLEMENT_HEADERS,
          (row for o in done for row in fmt.jd_settlement_rows(o, store.commission_rate)),
          "gb18030")
-    return [generic, settled]
+    return [listed, settled]
 
 
 def _kept(orders: list[DemoOrder], why_not: Callable[[DemoOrder], str | None],
@@ -232,8 +237,8 @@ def _readme(steps: list[ImportStep]) -> str:
         lines.append(f"  {step.command()}    # {step.orders} orders")
         for reason, count in step.left_out.items():
             lines.append(f"      left out {count}: {reason}")
-    lines += ["", "京东: the order list comes as a generic CSV (the JD order export's header is "
-              "not public); the 结算 file then only confirms the completed orders' status.",
+    lines += ["", "京东: the 订单导出 (GB18030) first; the 结算 file then only confirms the "
+              "completed orders' status. JD shows a delivered order as 等待确认收货 (shipped).",
               "Into the demo's own database every order is already there: mostly `unchanged`; "
               "天猫 shows a delivered order as 卖家已发货 (shipped) and an unpaid one as 交易关闭 "
               "(closed), so those rows are reported, not applied (a status never moves back); "

@@ -276,3 +276,44 @@ def generic_rows(order: DemoOrder) -> list[Cells]:
         "订单退款": yuan(order.refund), "快递公司": carrier if shipped else "",
         "快递单号": number if shipped else "",
     } for line in order.lines]
+
+
+# ---------------------------------------------------------------- 京东 订单导出
+
+# the POP order export's 30 columns, as public importers of the real file list them
+# (orders/importers/jd_orders.py names them)
+JD_ORDER_HEADERS = [
+    "订单号", "商品ID", "商品名称", "订购数量", "支付方式", "下单时间", "京东价", "订单金额",
+    "结算金额", "余额支付", "应付金额", "订单状态", "订单类型", "下单帐号", "客户姓名", "客户地址",
+    "联系电话", "订单备注", "发票类型", "发票抬头", "发票内容", "商家备注",
+    "商家备注等级（等级1-5为由高到低）", "运费金额", "付款确认时间", "增值税发票", "货号",
+    "订单完成时间", "订单来源", "订单渠道",
+]
+JD_WORDS = {"created": "等待付款", "paid": "等待出库", "allocated": "等待出库",
+            "shipped": "等待确认收货", "delivered": "等待确认收货",  # JD shows no 签收 status
+            "completed": "完成", "cancelled": "已取消"}
+
+
+def jd_exportable(order: DemoOrder) -> str | None:
+    """Why a demo order cannot appear in a 京东 order export (None: it can)."""
+    if order.status not in JD_WORDS:
+        return f"{order.status}: the 京东 order export has no refund column (售后 is its own file)"
+    return None
+
+
+def jd_order_rows(order: DemoOrder) -> list[Cells]:
+    """One row per SKU; the order's amounts and times repeat on each."""
+    head = {
+        "订单号": order.no, "支付方式": "在线支付", "下单时间": when(order.created_at),
+        "订单金额": yuan(order.list_amount + order.shipping), "结算金额": yuan(order.paid),
+        "余额支付": "0.00", "应付金额": yuan(order.paid), "订单状态": JD_WORDS[order.status],
+        "订单类型": "销售订单", "下单帐号": buyer_nick(order),
+        "客户姓名": SURNAMES[order.id % len(SURNAMES)] + "**",
+        "客户地址": f"{REGIONS[order.id % len(REGIONS)].replace(' ', '')}****",
+        "联系电话": phone(order), "运费金额": yuan(order.shipping),
+        "付款确认时间": when(order.paid_at), "订单完成时间": when(order.completed_at),
+        "订单来源": "移动端订单" if order.id % 3 else "PC端订单", "订单渠道": "暂无来源",
+    }
+    return [{**head, "商品ID": line.sku, "商品名称": f"{line.title} {line.spec}".strip(),
+             "订购数量": str(line.quantity), "京东价": yuan(line.list_price), "货号": line.sku}
+            for line in order.lines]
