@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from contextlib import ExitStack
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -15,7 +16,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from typer.testing import CliRunner
 
 from shopops import cli
@@ -23,6 +24,7 @@ from shopops.bootstrap import App
 from shopops.core.clock import FixedClock
 from shopops.core.errors import ShopOpsError
 from shopops.db.facts import Fact
+from shopops.db.migrate import upgrade
 from shopops.orders.models import Order, OrderLine
 from shopops.orders.placement import OrderExists, place_order
 from shopops.pricing import coupon_service
@@ -30,7 +32,7 @@ from shopops.pricing.models import CouponClaim, PromotionUse
 from shopops.pricing.service import create_promotion, quote_cart
 from shopops.pricing.usage_models import PromotionCounter, PromotionCustomerCounter
 from shopops.service import service as aftersales
-from tests.conftest import make_app, wipe
+from tests.conftest import make_app, new_pg_database, wipe
 from tests.integration.test_api import build_web
 from tests.integration.test_promotions import Api, problem, seed
 
@@ -269,3 +271,31 @@ def test_counters_agree_with_the_uses_recorded(core: App) -> None:
                           for c in s.scalars(select(PromotionCustomerCounter))}
     assert counters == totals and len(counters) == 3
     assert buyer_counters == per_buyer
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_migration_0018_counts_the_uses_recorded_before_it(backend: str, tmp_path: Path) -> None:
+    with ExitStack() as stack:
+        url = (f"sqlite:///{tmp_path / 'm.db'}" if backend == "sqlite"
+               else stack.enter_context(new_pg_database()))
+        application = make_app(url)
+        stack.callback(application.dispose)
+        upgrade(application.engine, "0015")
+        with application.engine.begin() as conn:
+            conn.execute(text(
+                "INSERT INTO promotions (id, code, type, level, name, spec, active, created_at)"
+                " VALUES (1, 'p1', 'full_reduction', 'store_level', 'p1', '{}', :t, :at),"
+                " (2, 'p2', 'coupon', 'store_level', 'p2', '{}', :t, :at)"),
+                {"t": True, "at": NOW})
+            conn.execute(text(
+                "INSERT INTO promotion_uses (promotion_id, customer, order_ref, units, discount,"
+                " used_at) VALUES (1, 'a', 'o1', 1, 4000, :at), (1, 'a', 'o2', 2, 4000, :at),"
+                " (1, 'b', 'o3', 1, 2000, :at), (2, 'b', 'o3', 1, 500, :at)"), {"at": NOW})
+        upgrade(application.engine, "0018")
+        with application.engine.connect() as conn:
+            totals = conn.execute(text("SELECT promotion_id, uses, discount FROM "
+                                       "promotion_counters ORDER BY promotion_id")).all()
+            buyers = conn.execute(text("SELECT promotion_id, customer, uses FROM "
+                                       "promotion_customer_counters ORDER BY 1, 2")).all()
+    assert [tuple(r) for r in totals] == [(1, 3, 10000), (2, 1, 500)]
+    assert [tuple(r) for r in buyers] == [(1, "a", 2), (1, "b", 1), (2, "b", 1)]
