@@ -7,16 +7,20 @@ progress, summary and follow-ups to ``import_jobs`` for any process to read; the
 from __future__ import annotations
 
 import json
+import re
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from shopops import cli
+from shopops.accounts.service import create_user
 from shopops.bootstrap import App
 from shopops.db.shop_settings import write_setting
 from shopops.fulfillment.models import Shipment
@@ -42,6 +46,7 @@ from shopops.orders.import_models import ImportJobRecord
 from shopops.orders.imports import ImportSummary, import_orders
 from shopops.orders.models import Order
 from shopops.stores.service import add_store
+from shopops.web.app import create_app
 from tests import factories
 from tests.importers.fixtures import PDD_HEADERS, PDD_ORDERS, Row, csv_bytes
 from tests.importers.jd_order_fixtures import jd_orders_csv
@@ -264,3 +269,35 @@ def test_cli_import_is_a_job_and_jobs_lists_it(shop: App, tmp_path: Path,
     assert table.exit_code == 0 and "unchanged" in table.output
     with shop.reader() as uow:
         assert len(recent_jobs(uow)) == 2
+
+
+# ---- the console: the job panel says what followed; another worker reads the row ----------
+
+
+def test_console_job_panel_shows_follow_ups_and_another_app_reads_the_job(shop: App) -> None:
+    receive(shop, "PDD-SKU-3", 5)
+    with shop.uow() as uow:
+        create_user(uow, "ops", "correct horse battery")
+    login = {"username": "ops", "password": "correct horse battery"}
+    with TestClient(create_app(shop)) as client, TestClient(create_app(shop)) as other:
+        assert client.post("/login", data=login).status_code == 200
+        assert other.post("/login", data=login).status_code == 200
+        started = client.post("/imports", data={"store": "pdd-1"},
+                              headers={"HX-Request": "true"},
+                              files=[("files", ("订单明细.csv", PDD_FILE, "text/csv"))])
+        job = re.search(r'data-job="(\w+)"', started.text)
+        assert job, started.text
+        panel = started.text
+        for _ in range(300):
+            if 'data-state="running"' not in panel:
+                break
+            time.sleep(0.1)
+            panel = client.get(f"/imports/jobs/{job.group(1)}",
+                               headers={"HX-Request": "true"}).text
+        assert 'data-state="done"' in panel, panel
+        assert 'data-allocated="1" data-shipments="1"' in panel
+        assert "自动分仓 1 单" in panel and "登记运单 1 个" in panel
+        # a second app (another worker) never ran it: the panel comes from import_jobs
+        elsewhere = other.get(f"/imports/jobs/{job.group(1)}", headers={"HX-Request": "true"})
+        assert elsewhere.status_code == 200 and 'data-state="done"' in elsewhere.text
+        assert 'data-allocated="1"' in elsewhere.text
