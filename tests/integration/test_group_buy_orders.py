@@ -1,7 +1,7 @@
 """拼团 members pay with real orders, on SQLite and PostgreSQL: opening and joining a group
 places a paid order at the group price; when the window ends short the sweep refunds each
 member's order through the lifecycle (refunded, net GMV down), once; leaving refunds at once;
-a group that filled keeps its orders."""
+a group that filled keeps its orders; units reserved for a refunded order are released."""
 
 from __future__ import annotations
 
@@ -16,6 +16,9 @@ from shopops.analytics.service import kpi_report, period_from
 from shopops.bootstrap import App
 from shopops.core.clock import FixedClock
 from shopops.db.facts import Fact
+from shopops.inventory import service as stock
+from shopops.inventory.models import Warehouse
+from shopops.orders import allocation_service as alloc
 from shopops.orders.models import Order
 from shopops.orders.service import get_order
 from shopops.pricing import group_buy_service as gb
@@ -111,3 +114,26 @@ def test_leaving_refunds_the_members_order_at_once(core: App) -> None:
     by_buyer = {buyer: rest for *rest, buyer in orders(core).values()}
     assert by_buyer == {"leader": ["paid", Decimal("69.00"), Decimal("0.00")],
                         "m-1": ["refunded", Decimal("69.00"), Decimal("69.00")]}
+
+
+def test_a_short_groups_orders_give_their_reserved_units_back(
+        core: App, clock: FixedClock) -> None:
+    with core.uow() as uow:
+        uow.session.add(Warehouse(code="WH-SH", name="上海仓", region="华东"))
+    with core.uow() as uow:
+        stock.receive(uow, "A", "WH-SH", 5, "PO-1")
+        group = gb.open_group(uow, "gbA", "leader", 3)
+        gb.join_group(uow, group.id, "m-1")
+    with core.uow() as uow:  # the paid orders are allocated like any other
+        alloc.allocate_paid_orders(uow)
+    with core.reader() as uow:
+        assert [(lv.on_hand, lv.reserved) for lv in stock.stock_levels(uow)] == [(5, 2)]
+    clock.at = NOW + timedelta(hours=24)
+    with core.uow() as uow:
+        gb.sweep_groups(uow, clock.at)
+    with core.reader() as uow:
+        assert [(lv.on_hand, lv.reserved) for lv in stock.stock_levels(uow)] == [(5, 0)]
+        released = uow.session.scalars(select(Fact.data["reason"].as_string()).where(
+            Fact.kind == "order.allocation_released")).all()
+    assert released == [f"group_buy:{group.id}:group_failed"] * 2
+    assert {v[0] for v in orders(core).values()} == {"refunded"}

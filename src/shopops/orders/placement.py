@@ -40,6 +40,7 @@ from shopops.core.errors import Conflict, ValidationError
 from shopops.core.money import round_cents
 from shopops.core.uow import UnitOfWork
 from shopops.customers.service import customers_for_buyers
+from shopops.orders.allocation_service import has_waiting_parcels, release_allocation
 from shopops.orders.models import Order, OrderLine
 from shopops.orders.service import refund_line
 from shopops.pricing.coupon_service import redeem_coupon
@@ -304,7 +305,10 @@ def find_order(uow: UnitOfWork, store_id: int, order_no: str) -> int | None:
 
 def refund_order(uow: UnitOfWork, order_id: int, *, reference: str) -> Decimal:
     """整单退款: every line's paid amount not yet refunded goes back (the order becomes
-    ``refunded``, net GMV drops by it); returns the amount. Shipping is not refunded here."""
+    ``refunded``, net GMV drops by it) and units still reserved for it in a warehouse are
+    released; returns the amount. Shipping is not refunded here."""
+    if has_waiting_parcels(uow, order_id):
+        release_allocation(uow, order_id, reason=reference)
     lines: Sequence[OrderLine] = uow.session.scalars(
         select(OrderLine).where(OrderLine.order_id == order_id).order_by(OrderLine.id)).all()
     total = Decimal("0.00")
