@@ -4,8 +4,10 @@ saving). Everything goes through `pricing.service`, the code path of /api/v1/pro
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
@@ -37,6 +39,21 @@ FORM_FIELDS = ("type", "code", "name", "store", "skus", "categories", "tiers", "
                "active", "override_reason")
 
 
+SHOP_TZ = "Asia/Shanghai"  # a platform-wide promotion's times read in 北京时间
+
+
+def _local(value: str | None, timezone: str, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A stored time (ISO, UTC) as the store's wall clock: what the operator typed."""
+    if not value:
+        return ""
+    return datetime.fromisoformat(value).astimezone(ZoneInfo(timezone)).strftime(fmt)
+
+
+def _zones(request: Request) -> dict[str | None, str]:
+    with core(request).reader() as uow:
+        return {s.code: s.timezone for s in list_stores(uow)}
+
+
 class _DryRun(Exception):
     """Raised inside the unit of work to roll a 检查底线 back after every check passed."""
 
@@ -47,9 +64,12 @@ def _filters(request: Request) -> dict[str, str]:
 
 
 def _rows(request: Request, f: dict[str, str]) -> list[dict[str, Any]]:
+    """The listed promotions, filtered, with times on the store's clock (北京时间) and the
+    store's name."""
     with core(request).reader() as uow:
         views, _ = list_promotions(uow, store=f.get("store") or None)
         stats = coupon_stats(uow)
+        stores = {s.code: s for s in list_stores(uow)}
     rows = []
     for v in views:
         item = v.as_json()
@@ -59,7 +79,12 @@ def _rows(request: Request, f: dict[str, str]) -> list[dict[str, Any]]:
                 f["status"] == "active"):
             continue
         claimed, redeemed = stats.get(v.code, (None, None))
-        rows.append({**item, "claimed": claimed, "redeemed": redeemed})
+        store = stores.get(item["store"]) if item["store"] else None
+        zone = store.timezone if store else SHOP_TZ
+        rows.append({**item, "claimed": claimed, "redeemed": redeemed,
+                     "store_name": store.name if store else None,
+                     "starts_at": _local(item["starts_at"], zone),
+                     "ends_at": _local(item["ends_at"], zone)})
     return rows
 
 
@@ -77,6 +102,7 @@ async def list_page(request: Request) -> Response:
     with core(request).reader() as uow:
         stores = list_stores(uow)
     context = {"user": user, "active": "promotions", "lang": lang, "rows": rows, "query": f,
+               "saved": request.query_params.get("saved", ""),
                "stores": stores, "kinds": list(KINDS), "columns": LIST_COLUMNS,
                "export_url": "/promotions/export.xlsx?" + urlencode(f),
                "error": error_message(Translator(lang), error) if error else None}
@@ -92,8 +118,17 @@ async def list_export(request: Request) -> Response:
         rows = _rows(request, _filters(request))
     except ShopOpsError:
         return await list_page(request)
-    body = [[t(f"pr.type.{r['type']}") if c == "type" else r[c] for c in LIST_COLUMNS]
-            for r in rows]
+    def cell(r: dict[str, Any], c: str) -> Any:
+        if c == "type":
+            return t(f"pr.type.{r['type']}")
+        if c == "store":
+            return r["store_name"] or t("pr.platform")
+        if c == "level":
+            return t(f"pr.level.{r['level']}")
+        if c == "active":
+            return t("pr.on") if r["active"] else t("pr.off")
+        return r[c]
+    body = [[cell(r, c) for c in LIST_COLUMNS] for r in rows]
     return xlsx_response({t("pr.list_title"): ([t(f"pr.col.{c}") for c in LIST_COLUMNS],
                                                body)}, f"{t('pr.list_title')}.xlsx",
                          "promotions.xlsx")
@@ -143,8 +178,10 @@ def payload_from_form(form: dict[str, str]) -> dict[str, Any]:
     return data
 
 
-def _form_from_view(item: dict[str, Any]) -> dict[str, str]:
+def _form_from_view(item: dict[str, Any], timezone: str = SHOP_TZ) -> dict[str, str]:
     form = {k: "" if item.get(k) is None else str(item[k]) for k in FORM_FIELDS}
+    for name in ("starts_at", "ends_at"):  # the wall clock the editor reads back
+        form[name] = _local(item.get(name), timezone, "%Y-%m-%dT%H:%M")
     for name in ("skus", "categories", "member_tiers"):
         form[name] = ", ".join(item.get(name) or [])
     tiers = item.get("tiers") or []
@@ -155,16 +192,27 @@ def _form_from_view(item: dict[str, Any]) -> dict[str, str]:
     return form
 
 
+def _message(t: Translator, error: ShopOpsError, action: str) -> dict[str, Any]:
+    """The editor's message: 未保存 / 检查未通过 (not the filters' 查询条件有误), the field by
+    its label."""
+    message = error_message(t, error)
+    message["title"] = t("pr.not_checked" if action == "check" else "pr.not_saved")
+    field = (error.field or "").split(".")[0].split("[")[0]
+    message["field_label"] = t(f"pr.f.{field}") if t.has(f"pr.f.{field}") else error.field
+    return message
+
+
 def _editor(request: Request, form: dict[str, str], editing: str | None,
             error: ShopOpsError | None = None, checked: bool = False,
-            status: int = 200) -> Response:
+            status: int = 200, action: str = "save") -> Response:
     lang = current_lang(request)
     with core(request).reader() as uow:
         stores = list_stores(uow)
     breaches = (error.details.get("breaches") or []) if error else []
     context = {"user": signed_in(request), "active": "promotions", "lang": lang, "form": form,
                "editing": editing, "stores": stores, "kinds": list(KINDS),
-               "error": error_message(Translator(lang), error) if error else None,
+               "store_names": {s.code: s.name for s in stores},
+               "error": _message(Translator(lang), error, action) if error else None,
                "error_field": (error.field or "").split(".")[0].split("[")[0] if error
                else "", "breaches": breaches, "checked": checked}
     return render(request, "pricing/editor.html", context, status=status)
@@ -185,7 +233,8 @@ async def edit_page(request: Request, code: str) -> Response:
     found = next((v for v in views if v.code == code), None)
     if found is None:
         return RedirectResponse("/promotions", status_code=303)
-    return _editor(request, _form_from_view(found.as_json()), code)
+    return _editor(request, _form_from_view(found.as_json(),
+                                            _zones(request).get(found.store, SHOP_TZ)), code)
 
 
 async def save(request: Request) -> Response:
@@ -202,17 +251,17 @@ async def save(request: Request) -> Response:
         with core(request).uow() as uow:
             if editing:
                 changes = {k: v for k, v in payload.items() if k not in ("type", "code")}
-                update_promotion(uow, editing, changes, actor=user.username)
+                view = update_promotion(uow, editing, changes, actor=user.username)
             else:
-                create_promotion(uow, payload, actor=user.username)
+                view = create_promotion(uow, payload, actor=user.username)
             if action == "check":
                 raise _DryRun
     except _DryRun:
         return _editor(request, form, editing, checked=True)
     except ShopOpsError as exc:
-        return _editor(request, form, editing, exc, status=error_status(exc))
-    return RedirectResponse("/promotions?" + urlencode({"saved": payload.get("code", "")}),
-                            status_code=303)
+        return _editor(request, form, editing, exc, status=error_status(exc), action=action)
+    # the stored code: a new promotion without one was given a generated code
+    return RedirectResponse("/promotions?" + urlencode({"saved": view.code}), status_code=303)
 
 
 def mount(api: FastAPI) -> None:
