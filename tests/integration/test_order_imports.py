@@ -11,7 +11,7 @@ import subprocess
 import sys
 import textwrap
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -36,7 +36,7 @@ from shopops.orders.models import ImportBatch, ImportFile, Order, OrderLine
 from shopops.orders.service import get_order
 from shopops.stores.service import add_store
 from tests import factories
-from tests.conftest import make_app
+from tests.conftest import make_app, wipe
 from tests.importers.fixtures import (
     GENERIC_MAPPING_JSON,
     PDD_HEADERS,
@@ -244,6 +244,122 @@ def test_rows_the_parser_rejects_are_kept_in_the_report(app: App) -> None:
                                                          (3, "bad-amounts.csv")]
 
 
+# ---- a big first import is parsed and written in chunks: the same outcome ----------------
+
+def mixed_pdd_rows(count: int) -> list[dict[str, object]]:
+    """PDD orders of every kind, with rejected rows (bad amount, impossible date, unknown
+    status, unknown SKU) spread over the file."""
+    statuses = ["待发货", "已发货，待签收", "已收货", "待支付", "已取消"]
+    rows = []
+    for n in range(count):
+        row = pdd_row(n, statuses[n % 5], sku=f"PDD-SKU-{n % 3 + 1}",
+                      paid_at=f"2026-11-{n % 20 + 1:02d} {n % 24:02d}:15:00",
+                      after_sale="退款成功" if n % 11 == 4 else "无售后或售后取消")
+        row["发货时间"] = "2026-11-25 10:00:00" if n % 5 in (1, 2) else ""
+        row["快递单号"] = f"'YT{n:010d}" if n % 5 in (1, 2) else ""
+        if n % 13 == 6:
+            row["用户实付金额(元)"] = "abc"
+        elif n % 17 == 8:
+            row["订单成交时间"] = "2026-13-45 10:00:00"
+        elif n % 19 == 9:
+            row["订单状态"] = "神秘状态"
+        elif n % 23 == 10:
+            row["商家编码-规格维度"] = "NOPE-9"
+        rows.append(row)
+    return rows
+
+
+def imported_book(app: App, summary: ImportSummary) -> dict[str, Any]:
+    """What an import left behind, ids and import ids relative (PostgreSQL's sequences go on
+    after a wipe): orders with lines and fingerprints, facts in id order, the report."""
+    with app.engine.connect() as conn:
+        orders = conn.execute(text(
+            "SELECT o.id, o.channel_order_no, o.status, o.customer_id IS NULL, o.list_amount, "
+            "o.discount_amount, o.goods_amount, o.shipping_fee, o.paid_amount, o.refund_amount, "
+            "o.created_at, o.paid_at, o.paid_date, o.shipped_at, o.completed_at, s.code, "
+            "l.quantity, l.list_price, l.discount_amount, l.paid_amount, l.refund_amount, "
+            "f.fingerprint FROM orders o JOIN order_lines l ON l.order_id = o.id "
+            "JOIN skus s ON s.id = l.sku_id JOIN order_fingerprints f ON f.order_id = o.id "
+            "ORDER BY o.id")).all()
+        first = orders[0][0] if orders else 0
+        fact_rows = conn.execute(text(
+            "SELECT kind, entity_id, occurred_at, data FROM facts WHERE kind LIKE 'order.%' "
+            "ORDER BY id")).all()
+    book = [(row[0] - first, *row[1:]) for row in orders]
+    fact_list = [(kind, entity_id - first, at, {**json.loads(data), "import_id": 0}
+                  if isinstance(data, str) else {**data, "import_id": 0})
+                 for kind, entity_id, at, data in fact_rows]
+    with app.reader() as uow:
+        problems = import_report(uow, summary.import_id)["problems"]
+    return {"summary": {**summary.as_json(), "import_id": 0}, "orders": book,
+            "facts": fact_list, "problems": problems}
+
+
+def test_a_big_first_import_in_chunks_equals_the_whole_file_import(
+        app: App, monkeypatch: pytest.MonkeyPatch) -> None:
+    from shopops.orders import imports
+
+    files = pdd_file(mixed_pdd_rows(120))
+    setup_shop(app)
+    # one clock for both imports (a refund without a ship time is recorded at "now")
+    app = make_app(app.engine.url.render_as_string(hide_password=False),
+                   factories.MovingClock(datetime(2026, 11, 30, 8, 0, tzinfo=UTC)))
+    whole = run_import(app, "pdd-1", files)
+    expected = imported_book(app, whole)
+    wipe(app)
+    setup_shop(app)
+    calls: list[int] = []
+    streamed_import = imports._import_streamed
+
+    def spy(*args: Any) -> ImportSummary | None:
+        found = streamed_import(*args)
+        calls.append(found is not None)
+        return found
+
+    monkeypatch.setattr(imports, "STREAM_MIN_ROWS", 50)
+    monkeypatch.setattr(imports, "STREAM_CHUNK", 17)
+    monkeypatch.setattr(imports, "_import_streamed", spy)
+    progress: list[tuple[str, int, int]] = []
+    streamed = run_import(app, "pdd-1", files,
+                          progress=lambda *step: progress.append(step))
+    assert calls == [True]  # the chunked path ran
+    assert [done for stage, done, _ in progress if stage == "orders"][:3] == [17, 34, 51]
+    assert whole.rejected > 10 and whole.new > 80  # each kind of row is there
+    assert imported_book(app, streamed) == expected
+    app.dispose()
+
+
+def test_chunks_are_not_used_when_rows_share_an_order_number_or_orders_exist(
+        app: App, monkeypatch: pytest.MonkeyPatch) -> None:
+    from shopops.orders import imports
+
+    monkeypatch.setattr(imports, "STREAM_MIN_ROWS", 5)
+    monkeypatch.setattr(imports, "STREAM_CHUNK", 3)
+    calls: list[object] = []
+    monkeypatch.setattr(imports, "_import_streamed", lambda *args: calls.append(args))
+    setup_shop(app)
+    rows = mixed_pdd_rows(12)
+    duplicated = run_import(app, "pdd-1", pdd_file([*rows, rows[0]]))  # an exact duplicate
+    # collapsed as in one go; rows 7-10 (orders 6, 8, 9, 10) rejected
+    assert (duplicated.read, duplicated.new, duplicated.rejected) == (12, 8, 4)
+    later = [pdd_row(n, "已收货") for n in range(20, 26)] + [pdd_row(0, "已收货")]
+    again = run_import(app, "pdd-1", pdd_file(later))  # order 0 exists: moved forward
+    assert (again.new, again.updated, again.rejected) == (6, 1, 0)
+    assert order_of(app, "261121-000000000000000").status == "completed"
+    assert calls == []
+
+
+def test_the_import_gives_the_cyclic_collector_back(app: App) -> None:
+    import gc
+
+    setup_shop(app)
+    run_import(app, "pdd-1", pdd_file([pdd_row(1)]))
+    assert gc.isenabled()
+    with pytest.raises(ImportFileError, match="empty"):
+        run_import(app, "pdd-1", {"zero-bytes.csv": b""})
+    assert gc.isenabled()
+
+
 # ---- whole-file errors: nothing stored changes -------------------------------------------
 
 @pytest.mark.parametrize("name", ["zero-bytes.csv", "empty.csv", "missing-column.csv",
@@ -365,6 +481,8 @@ CRASH_SCRIPT = textwrap.dedent("""
     from shopops.config import Settings
     from shopops.orders.imports import import_orders
 
+    import shopops.orders.imports as imports
+    imports.STREAM_MIN_ROWS, imports.STREAM_CHUNK = int(sys.argv[3]), int(sys.argv[4])
     app = App(Settings(database_url=sys.argv[1]))
     data = open(sys.argv[2], "rb").read()
 
@@ -396,7 +514,9 @@ def order_book_hash(app: App) -> str:
     return digest.hexdigest()
 
 
-def test_kill_minus_nine_half_way_then_rerun_equals_one_clean_import(tmp_path: Path) -> None:
+@pytest.mark.parametrize("streamed", [False, True], ids=["whole-file", "in-chunks"])
+def test_kill_minus_nine_half_way_then_rerun_equals_one_clean_import(tmp_path: Path,
+                                                                     streamed: bool) -> None:
     statuses = ["待发货", "已发货，待签收", "已收货"]
     rows = [pdd_row(n, statuses[n % 3], sku=f"PDD-SKU-{n % 3 + 1}",
                     paid_at=f"2026-11-{n % 20 + 1:02d} 0{n % 10}:15:00") for n in range(6000)]
@@ -410,7 +530,9 @@ def test_kill_minus_nine_half_way_then_rerun_equals_one_clean_import(tmp_path: P
         setup_shop(application)
     crashed, clean = apps
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
-    process = subprocess.Popen([sys.executable, "-c", CRASH_SCRIPT, crashed_url, str(big)],
+    chunking = ["1000", "1000"] if streamed else ["100000", "5000"]
+    process = subprocess.Popen([sys.executable, "-c", CRASH_SCRIPT, crashed_url, str(big),
+                                *chunking],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     try:
         assert process.stdout is not None

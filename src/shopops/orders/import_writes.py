@@ -10,12 +10,18 @@ half-way still leaves nothing behind.
 Ids of new orders are taken before the insert (PostgreSQL: from the sequence; SQLite: after the
 highest id, safe because a writer holds the database lock from ``BEGIN IMMEDIATE``), so lines,
 facts and fingerprints need no read-back.
+
+The import converts the next chunk while the database writes this one (``Staging``). On SQLite
+the rows first go into index-free temporary tables (cheap, with the GIL), then one
+``INSERT … SELECT`` per table moves them — a single ``sqlite3_step``, run by sqlite3 without the
+GIL, so the index work really runs beside the Python work (a plain ``executemany`` takes the GIL
+back for every row and mostly waits for it). On PostgreSQL the ``COPY`` is the move.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -27,6 +33,8 @@ from shopops.core.money import yuan_to_cents
 from shopops.core.uow import UnitOfWork
 
 BIG_CACHE_KIB = 256 * 1024
+STAGING_CACHE_KIB = 64 * 1024  # the temporary tables hold one chunk: never spilled to a file
+STAGING_PREFIX = "shopops_import_"
 LOOKUP_CHUNK = 2_000  # order numbers per look-up (SQLite's bound-parameter limit is far above)
 ORDER_COLUMNS = (
     "id", "store_id", "channel_order_no", "customer_id", "status", "list_amount",
@@ -150,6 +158,16 @@ class BulkWriter:
         for table, columns, rows in statements:
             self.insert(table, columns, rows)
 
+    @contextmanager
+    def staging(self) -> Iterator[Staging]:
+        """Chunked writes that overlap the caller's work (see the module's doc); the
+        temporary tables are dropped after."""
+        staging = Staging(self)
+        try:
+            yield staging
+        finally:
+            staging.close()
+
     def replace_fingerprints(self, pairs: Iterable[tuple[int, str]]) -> None:
         """Set the fingerprint of existing orders (delete, then insert: both dialects)."""
         rows = list(pairs)
@@ -163,6 +181,74 @@ class BulkWriter:
                 self.connection.exec_driver_sql(
                     f"DELETE FROM order_fingerprints WHERE order_id IN ({marks})", tuple(ids))
             self.insert("order_fingerprints", FINGERPRINT_COLUMNS, chunk)
+
+
+Statements = Sequence[tuple[str, Sequence[str], Sequence[Sequence[Any]]]]
+
+
+class Staging:
+    """Rows staged on the caller's thread, moved into their tables by the returned job (run it
+    in one background thread, and nothing else on the connection until it is done)."""
+
+    def __init__(self, writer: BulkWriter) -> None:
+        self.writer = writer
+        raw = writer.connection.connection.driver_connection
+        assert raw is not None
+        self.raw: Any = raw
+        self.tables: dict[tuple[str, tuple[str, ...]], str] = {}
+        self.cache_before: int | None = None
+        if not writer.postgres:
+            self.cache_before = int(self.raw.execute("PRAGMA temp.cache_size").fetchone()[0])
+            self.raw.execute(f"PRAGMA temp.cache_size = {-STAGING_CACHE_KIB}")
+
+    def stage(self, statements: Statements) -> Callable[[], None]:
+        """Take the rows (table, columns, rows) of one chunk; the job writes them."""
+        if self.writer.postgres:
+            return lambda: self.writer.insert_all(statements)
+        moves: list[str] = []
+        cursor = self.raw.cursor()
+        try:
+            for table, columns, rows in statements:
+                if not rows:
+                    continue
+                temp = self._temp_table(cursor, table, tuple(columns))
+                marks = ", ".join("?" * len(columns))
+                cursor.executemany(f"INSERT INTO temp.{temp} VALUES ({marks})", rows)
+                names = ", ".join(columns)
+                moves.append(f"INSERT INTO {table} ({names}) SELECT {names} FROM temp.{temp} "
+                             "ORDER BY rowid")
+                moves.append(f"DELETE FROM temp.{temp}")
+        finally:
+            cursor.close()
+        return lambda: self._run(moves)
+
+    def _temp_table(self, cursor: Any, table: str, columns: tuple[str, ...]) -> str:
+        temp = self.tables.get((table, columns))
+        if temp is None:
+            temp = self.tables[(table, columns)] = f"{STAGING_PREFIX}{len(self.tables)}"
+            # no declared types: the values reach the real table exactly as bound here
+            cursor.execute(f"CREATE TEMP TABLE {temp} ({', '.join(columns)})")
+        return temp
+
+    def _run(self, statements: list[str]) -> None:
+        cursor = self.raw.cursor()
+        try:
+            for statement in statements:
+                cursor.execute(statement)  # one step each: sqlite3 lets the GIL go meanwhile
+        finally:
+            cursor.close()
+
+    def close(self) -> None:
+        if self.tables:
+            cursor = self.raw.cursor()
+            try:
+                for temp in self.tables.values():
+                    cursor.execute(f"DROP TABLE IF EXISTS temp.{temp}")
+            finally:
+                cursor.close()
+            self.tables.clear()
+        if self.cache_before is not None:
+            self.raw.execute(f"PRAGMA temp.cache_size = {self.cache_before}")
 
 
 def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:

@@ -13,10 +13,12 @@ kept in the report (one per rejected order or unreadable row).
 
 from __future__ import annotations
 
+import gc
 import hashlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import asdict, dataclass
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 from json.encoder import encode_basestring_ascii as _json_text  # = json.dumps(a str)
@@ -37,12 +39,15 @@ from shopops.orders.import_writes import (
     ORDER_COLUMNS,
     BulkWriter,
     CentsCache,
+    Statements,
 )
 from shopops.orders.importers import (
     PLATFORMS,
     ColumnMapping,
+    Export,
     ImportedOrder,
     ImportFileError,
+    ImportResult,
     Problem,
     order_digests,
     parse_export,
@@ -55,6 +60,11 @@ Progress = Callable[[str, int, int], None]
 # the promised delivery time, where the order book has it (written when the export has it)
 PROMISED = "promised_at" in Order.__table__.c
 INSERT_CHUNK = 5_000  # new orders per bulk statement (their lines and facts follow)
+# a first import of at least this many rows, one row per order, is parsed and written in chunks
+STREAM_MIN_ROWS = 20_000
+STREAM_CHUNK = 5_000  # rows per streamed chunk
+# exports whose orders are parsed from their own row alone, problems in row order (pdd.py)
+STREAMED = frozenset({"pdd"})
 ZERO = Decimal("0")
 # the store platform whose exports a store takes (own stores: the generic importer)
 STORE_FAMILY = {"tmall": "taobao", "taobao": "taobao", "jd": "jd", "pdd": "pdd",
@@ -120,7 +130,27 @@ def import_orders(
     progress: Progress | None = None,
 ) -> ImportSummary:
     """Import one platform export (the 淘宝/天猫 pair: two files) into ``store_code``'s orders."""
-    report = progress or (lambda stage, done, total: None)
+    with _without_cyclic_gc():
+        return _import(uow, files, store_code, platform, mapping,
+                       progress or (lambda stage, done, total: None))
+
+
+@contextmanager
+def _without_cyclic_gc() -> Iterator[None]:
+    """The import allocates millions of objects and makes no reference cycles worth collecting:
+    the cyclic collector would walk all of them again and again (a fifth of a big import)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _import(uow: UnitOfWork, files: Sequence[tuple[str, bytes]], store_code: str | None,
+            platform: str | None, mapping: ColumnMapping | None,
+            report: Progress) -> ImportSummary:
     started = uow.now()
     store = resolve_store(uow, store_code)
     names = [name for name, _ in files]
@@ -131,9 +161,14 @@ def import_orders(
     # orders whose source rows are exactly those they were last imported from: not parsed
     digests = order_digests(export, store.timezone)
     stored = writer.fingerprints(store.id, list(digests))
+    report("read", 2, 3)
+    if _streams(export, digests, stored):
+        streamed = _import_streamed(uow, writer, store, files, export, digests, mapping, report,
+                                    started)
+        if streamed is not None:
+            return streamed
     skip = frozenset(number for number, (_, digest) in stored.items()
                      if digest is not None and digest == digests[number])
-    report("read", 2, 3)
     result = parse_export(export, store.timezone, skip)
     del export  # the source rows (most of the memory) are not needed for the writes
     family = _check_family(store, result.platform)
@@ -174,6 +209,88 @@ def import_orders(
                          tally.unchanged, tally.rejected, batch.id)
 
 
+def _streams(export: Export, digests: dict[str, str],
+             stored: dict[str, tuple[int, str | None]]) -> bool:
+    """Whether the export can be imported chunk by chunk with the same outcome as in one go:
+    one big file of a streamed platform (or not told), every row an order number of its own
+    (no duplicate rows, no row without a readable number: the digest pass saw one order per
+    row) and none of them in the order book yet (nothing to compare or update)."""
+    if len(export.tables) != 1 or export.family not in (None, *STREAMED):
+        return False
+    rows = len(export.tables[0].rows)
+    return rows >= STREAM_MIN_ROWS and len(digests) == rows and not stored
+
+
+def _import_streamed(uow: UnitOfWork, writer: BulkWriter, store: StoreView,
+                     files: Sequence[tuple[str, bytes]], export: Export,
+                     digests: dict[str, str], mapping: ColumnMapping | None,
+                     report: Progress, started: datetime) -> ImportSummary | None:
+    """A first import of a big one-row-per-order export, parsed, checked and written one chunk
+    at a time: the database writes a chunk while the next one is parsed, and only one chunk's
+    orders are ever in memory. Same orders, ids, facts and problems (in the same order: parse
+    problems, then unknown SKUs) as the whole-file path. None when the file turns out not to be
+    a streamed platform's (the caller imports it in one go)."""
+    table = export.tables[0]
+    rows = table.rows
+
+    def parsed(start: int) -> ImportResult:
+        chunk = replace(table, rows=rows[start:start + STREAM_CHUNK])
+        return parse_export(replace(export, tables=(chunk,)), store.timezone)
+
+    result = parsed(0)
+    family = _check_family(store, result.platform)
+    if family not in STREAMED:
+        return None
+    sku_column = (mapping.header_of("sku_code") if mapping else None) or SKU_COLUMN.get(family)
+    report("read", 3, 3)
+    batch = _archive(uow, store, files, result.platform, result.encoding, result.format, started)
+    uow.session.flush()
+    sku_file = files[0][0]
+    parse_problems: list[Problem] = []
+    tally = Tally()
+    known_skus: dict[str, int] = {}
+    looked_up: set[str] = set()
+    read = 0
+    new_orders = _NewOrders(uow, writer, store, batch.id, digests)
+    with writer.big_cache(), writer.staging() as staging, \
+            ThreadPoolExecutor(max_workers=1) as background:
+        pending: list[Future[None]] = []
+
+        def settle() -> None:
+            """Wait for the chunk being written: the connection is the caller's again."""
+            while pending:
+                pending.pop().result()
+
+        start = 0
+        while True:
+            parse_problems += result.problems
+            read += len(result.orders)
+            codes = {line.sku_code for o in result.orders for line in o.lines} - looked_up
+            if codes:
+                settle()
+                known_skus.update(sku_ids(uow, codes))
+                looked_up |= codes
+            orders = _keep_known_skus(result.orders, known_skus, tally, sku_column, sku_file)
+            statements = new_orders.statements(orders, known_skus, settle)
+            settle()
+            pending.append(background.submit(staging.stage(statements)))
+            tally.new += len(orders)
+            start += STREAM_CHUNK
+            report("orders", min(start, len(rows)), len(rows))
+            if start >= len(rows):
+                break
+            result = parsed(start)
+        settle()
+    rejected = _row_count(parse_problems)
+    read += rejected
+    tally.problems[:0] = parse_problems
+    tally.rejected += rejected
+    _finish(uow, batch, tally, read)
+    report("orders", read, read)
+    return ImportSummary(result.platform, result.encoding, read, tally.new, tally.updated,
+                         tally.unchanged, tally.rejected, batch.id)
+
+
 def _archive(uow: UnitOfWork, store: StoreView, files: Sequence[tuple[str, bytes]],
              platform: str, encoding: str | None, fmt: str, started: datetime) -> ImportBatch:
     sums = [_sha256(data) for _, data in files]
@@ -197,6 +314,11 @@ def _with_known_skus(uow: UnitOfWork, orders: list[ImportedOrder], tally: Tally,
                      ) -> tuple[list[ImportedOrder], dict[str, int]]:
     """Orders whose every line names a known SKU code; the others go to the report."""
     known = sku_ids(uow, (line.sku_code for o in orders for line in o.lines))
+    return _keep_known_skus(orders, known, tally, column, file), known
+
+
+def _keep_known_skus(orders: list[ImportedOrder], known: dict[str, int], tally: Tally,
+                     column: str | None, file: str | None) -> list[ImportedOrder]:
     good = []
     for order in orders:
         unknown = next((line for line in order.lines if line.sku_code not in known), None)
@@ -207,7 +329,7 @@ def _with_known_skus(uow: UnitOfWork, orders: list[ImportedOrder], tally: Tally,
         tally.reject(Problem(row, column, unknown.sku_code,
                              f"unknown SKU code {unknown.sku_code!r}: order "
                              f"{order.channel_order_no} not imported (add the SKU first)", file))
-    return good, known
+    return good
 
 
 def _unique(incoming: list[Incoming], tally: Tally, file: str | None) -> list[Incoming]:
@@ -247,44 +369,82 @@ def _insert_new(uow: UnitOfWork, writer: BulkWriter, store: StoreView,
                 tally: Tally, batch_id: int, report: Progress) -> None:
     """New orders, their lines, one fact per step they have already taken and their
     fingerprints, in bulk (values converted once, no ORM objects)."""
-    customers = _customers(uow, store.id, orders)
-    rows = _NewRows(writer, store, batch_id, uow.now())
-    ids = writer.new_ids("orders", len(orders))
-    order_columns = ORDER_COLUMNS + (("promised_at",) if PROMISED else ())
+    new_orders = _NewOrders(uow, writer, store, batch_id, digests)
+    new_orders.customers = _customers(uow, store.id, orders)
+    new_orders.ids = writer.new_ids("orders", len(orders))
     done = 0
-    # the database works on one chunk (in C, without the GIL) while the next one is converted
-    with writer.big_cache(), ThreadPoolExecutor(max_workers=1) as background:
+    # the database writes one chunk (without the GIL) while the next one is converted
+    with writer.big_cache(), writer.staging() as staging, \
+            ThreadPoolExecutor(max_workers=1) as background:
         pending: Future[None] | None = None
         for start in range(0, len(orders), INSERT_CHUNK):
             chunk = orders[start:start + INSERT_CHUNK]
-            pairs = list(zip(ids[start:start + INSERT_CHUNK], chunk, strict=True))
-            order_rows: list[tuple[Any, ...]] = []
-            facts: list[tuple[Any, ...]] = []
-            for order_id, order in pairs:
-                order_rows.append(rows.order(order_id, order,
-                                             customers.get(_buyer_key(order) or ""), facts))
-            cents = rows.cents
-            statements = [
-                ("orders", order_columns, order_rows),
-                ("order_lines", LINE_COLUMNS, [
-                    (order_id, sku_ids[line.sku_code], line.quantity, cents(line.unit_price),
-                     cents(max(line.unit_price * line.quantity - line.paid_amount, ZERO)),
-                     cents(line.paid_amount), cents(line.refund_amount))
-                    for order_id, order in pairs for line in order.lines]),
-                ("facts", FACT_COLUMNS, facts),
-                ("order_fingerprints", FINGERPRINT_COLUMNS, [
-                    (order_id, digests[o.channel_order_no]) for order_id, o in pairs
-                    if o.channel_order_no in digests]),
-            ]
+            statements = new_orders.statements(chunk, sku_ids, lambda: None)
             if pending is not None:
                 pending.result()
                 report("orders", done, len(orders))
-            pending = background.submit(writer.insert_all, statements)
+            pending = background.submit(staging.stage(statements))
             done += len(chunk)
             tally.new += len(chunk)
         if pending is not None:
             pending.result()
             report("orders", done, len(orders))
+
+
+class _NewOrders:
+    """The rows of new orders, one chunk at a time: ids taken in order, customers found or
+    created once per buyer (each with the time of their first order in the file)."""
+
+    def __init__(self, uow: UnitOfWork, writer: BulkWriter, store: StoreView, batch_id: int,
+                 digests: dict[str, str]) -> None:
+        self.uow, self.writer, self.store_id, self.digests = uow, writer, store.id, digests
+        self.rows = _NewRows(writer, store, batch_id, uow.now())
+        self.customers: dict[str, int] = {}
+        self.ids: list[int] = []  # taken ahead (the whole-file path); else per chunk
+        self.next_id: int | None = None
+        self.order_columns = ORDER_COLUMNS + (("promised_at",) if PROMISED else ())
+
+    def statements(self, orders: list[ImportedOrder], sku_ids: dict[str, int],
+                   settle: Callable[[], None]) -> Statements:
+        """``settle`` is called before the connection is used (customers, ids)."""
+        new_buyers = [o for o in orders if (_buyer_key(o) or "") not in self.customers
+                      and _buyer_key(o) is not None]
+        if new_buyers:
+            settle()
+            self.customers.update(_customers(self.uow, self.store_id, new_buyers))
+        ids = self._ids(len(orders), settle)
+        customers, cents, digests = self.customers, self.rows.cents, self.digests
+        pairs = list(zip(ids, orders, strict=True))
+        order_rows: list[tuple[Any, ...]] = []
+        facts: list[tuple[Any, ...]] = []
+        for order_id, order in pairs:
+            order_rows.append(self.rows.order(order_id, order,
+                                              customers.get(_buyer_key(order) or ""), facts))
+        return [
+            ("orders", self.order_columns, order_rows),
+            ("order_lines", LINE_COLUMNS, [
+                (order_id, sku_ids[line.sku_code], line.quantity, cents(line.unit_price),
+                 cents(max(line.unit_price * line.quantity - line.paid_amount, ZERO)),
+                 cents(line.paid_amount), cents(line.refund_amount))
+                for order_id, order in pairs for line in order.lines]),
+            ("facts", FACT_COLUMNS, facts),
+            ("order_fingerprints", FINGERPRINT_COLUMNS, [
+                (order_id, digests[o.channel_order_no]) for order_id, o in pairs
+                if o.channel_order_no in digests]),
+        ]
+
+    def _ids(self, count: int, settle: Callable[[], None]) -> list[int]:
+        if self.ids:  # taken ahead for all the orders
+            ids, self.ids = self.ids[:count], self.ids[count:]
+            return ids
+        if self.next_id is None or self.writer.postgres:
+            settle()  # SQLite: after the highest id once (the write lock is ours), then on
+            ids = self.writer.new_ids("orders", count)
+            self.next_id = ids[-1] + 1 if ids else None
+            return ids
+        ids = list(range(self.next_id, self.next_id + count))
+        self.next_id += count
+        return ids
 
 
 class _NewRows:
