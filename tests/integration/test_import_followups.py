@@ -301,3 +301,23 @@ def test_console_job_panel_shows_follow_ups_and_another_app_reads_the_job(shop: 
         elsewhere = other.get(f"/imports/jobs/{job.group(1)}", headers={"HX-Request": "true"})
         assert elsewhere.status_code == 200 and 'data-state="done"' in elsewhere.text
         assert 'data-allocated="1"' in elsewhere.text
+
+
+def test_api_import_runs_as_a_job_with_follow_ups(shop: App) -> None:
+    receive(shop, "PDD-SKU-3", 5)
+    with shop.uow() as uow:
+        create_user(uow, "ops", "correct horse battery")
+    with TestClient(create_app(shop)) as client:
+        assert client.post("/login", data={"username": "ops",
+                                           "password": "correct horse battery"}).status_code == 200
+        posted = client.post("/api/v1/imports", data={"store": "pdd-1"},
+                             files=[("files", ("订单明细.csv", PDD_FILE, "text/csv"))])
+        assert posted.status_code == 201, posted.text
+        assert set(posted.json()) == {"platform", "encoding", "read", "new", "updated",
+                                      "unchanged", "rejected", "import_id"}
+        jobs = client.get("/api/v1/imports/jobs").json()
+        assert jobs[0]["state"] == "done" and jobs[0]["summary"] == posted.json()
+        one = client.get(f"/api/v1/imports/jobs/{jobs[0]['id']}").json()
+        assert one["followups"]["allocated"] == 1 and one["followups"]["shipments"] == 1
+        assert client.get("/api/v1/imports/jobs/nope").status_code == 404
+    assert status_of(shop, PAID) == "allocated"

@@ -12,8 +12,9 @@ from starlette.concurrency import run_in_threadpool
 
 from shopops.orders.browse import OrderQuery, search_orders
 from shopops.orders.import_history import list_imports, report_sheets
+from shopops.orders.import_jobs import job_view, new_job, recent_jobs, run_job
 from shopops.orders.importers import ColumnMapping, ImportFileError
-from shopops.orders.imports import import_orders, import_report
+from shopops.orders.imports import import_report
 from shopops.orders.models import ORDER_STATUSES
 from shopops.orders.service import get_order, late_delivery
 from shopops.stores.models import PLATFORMS
@@ -204,11 +205,40 @@ async def post_import(
     column_mapping = await read_mapping(mapping, mapping_json)
 
     def run() -> dict[str, Any]:  # blocking database work: off the event loop
-        with core.uow() as uow:
-            return import_orders(uow, sources, store or None, platform=platform or None,
-                                 mapping=column_mapping).as_json()
+        job = new_job(sources)  # a job: its row says the progress; follow-ups run after
+        run_job(core.uow, job, sources, store or None, platform or None, column_mapping)
+        if job.error is not None:
+            raise job.error
+        return job.view().summary or {}
 
     return await run_in_threadpool(run)
+
+
+class ImportJobOut(BaseModel):
+    id: str = Field(description="导入任务 id")
+    files: list[str]
+    state: str = Field(json_schema_extra={"enum": ["running", "done", "failed"]})
+    stage: str = Field(json_schema_extra={"enum": ["read", "orders", "followups"]})
+    done: int
+    total: int
+    percent: int
+    summary: dict[str, Any] | None = Field(description="the import's summary, once done")
+    followups: dict[str, Any] | None = Field(
+        description="导入后续: orders allocated / failed / waiting, shipments recorded")
+    error: dict[str, Any] | None = Field(description="code, message, field when failed")
+
+
+@router.get("/imports/jobs", response_model=list[ImportJobOut], tags=["imports 订单导入"])
+def get_import_jobs(uow: ReaderDep, limit: Annotated[int, Query(ge=1, le=200)] = 20,
+                    ) -> list[dict[str, Any]]:
+    """导入任务: recent imports (console, CLI, API) with their state and progress."""
+    return [job.as_json() for job in recent_jobs(uow, limit)]
+
+
+@router.get("/imports/jobs/{job_id}", response_model=ImportJobOut, tags=["imports 订单导入"])
+def get_import_job(job_id: str, uow: ReaderDep) -> dict[str, Any]:
+    """导入任务: one import's state and progress, whichever process runs it."""
+    return job_view(uow, job_id).as_json()
 
 
 @router.get("/imports", response_model=Paged[ImportOut], tags=["imports 订单导入"])
