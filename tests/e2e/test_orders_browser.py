@@ -130,3 +130,7 @@ def test_paging_and_an_empty_search(tab: Any, server: LiveServer, folder: Path) 
     empty = tab.inner_text("#orders-empty")
     assert "没有" in empty or "暂无" in empty
     shot(tab, "orders-empty", folder)
+    # the empty list says how to get out of it
+    tab.click("#orders-clear")
+    tab.wait_for_selector("#main.orders[data-state=ready]")
+    assert total(tab) == 3000 and tab.input_value("#f-q") == ""
