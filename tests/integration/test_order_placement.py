@@ -299,3 +299,20 @@ def test_migration_0018_counts_the_uses_recorded_before_it(backend: str, tmp_pat
                                        "promotion_customer_counters ORDER BY 1, 2")).all()
     assert [tuple(r) for r in totals] == [(1, 3, 10000), (2, 1, 500)]
     assert [tuple(r) for r in buyers] == [(1, "a", 2), (1, "b", 1), (2, "b", 1)]
+
+
+def test_new_customer_offers_follow_the_order_book_not_the_request(core: App) -> None:
+    promos(core, {"type": "full_reduction", "store": "tm-1", "code": "newbie",
+                  "tiers": [{"threshold": "100", "off": "10"}], "new_customers_only": True})
+    cart = {"store": "tm-1", "customer": {"id": "b1", "is_new": False},
+            "lines": [{"sku": "A", "qty": 1}]}
+    with core.uow() as uow:  # no order of b1 in tm-1 yet: new, whatever the request says
+        first = place_order(uow, cart)
+    with core.uow() as uow:  # claiming to be new does not make a returning buyer new
+        second = place_order(uow, {**cart, "customer": {"id": "b1", "is_new": True}})
+    with core.uow() as uow:  # new in another store
+        other = place_order(uow, {**cart, "store": "jd-1"})
+    assert [(o["paid_amount"], o["is_new_customer"]) for o in (first, second)] == [
+        ("90.00", True), ("100.00", False)]
+    assert first["promotions"] == ["newbie"] and second["promotions"] == []
+    assert other["is_new_customer"] is True
