@@ -200,9 +200,16 @@ def test_calendar_shows_the_demo_campaigns(tab: Any, server: LiveServer, folder:
     assert planned.count() == 1
     assert planned.locator("td.num").first.inner_text().startswith("¥")
     assert planned.locator("a[href^='/promotions/']").count() == 3
+    assert planned.locator("td").nth(2).inner_text() == "天猫旗舰店"
+    # an event without a campaign says how to plan one
+    assert "shopops promo campaign create double11 2026" in tab.inner_text(
+        "#event-double11 .no-campaign")
     shot(tab, "calendar-2026", folder)
     tab.click("#next-year")
     tab.wait_for_selector("#main.pricing[data-year='2027']")
     assert tab.locator("tr[data-campaign=demo-nianhuo-2027]").count() == 1
     book = download(tab, "#export-link")
     assert len(book.sheetnames) == 2
+    campaigns = list(book[book.sheetnames[1]].iter_rows(values_only=True))[1:]
+    assert [r[1] for r in campaigns] == ["demo-nianhuo-2027"]
+    assert campaigns[0][3] == "天猫旗舰店"

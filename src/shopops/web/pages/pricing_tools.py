@@ -122,8 +122,9 @@ async def calendar_page(request: Request) -> Response:
     year = _year(request)
     with core(request).reader() as uow:
         events = calendar_year(uow, year)
+        store_names = {s.code: s.name for s in list_stores(uow)}
     context = {"user": user, "active": "calendar", "lang": current_lang(request),
-               "year": year, "events": events,
+               "year": year, "events": events, "store_names": store_names,
                "export_url": f"/pricing/calendar/export.xlsx?year={year}"}
     return render(request, "pricing/calendar.html", context)
 
@@ -135,9 +136,12 @@ async def calendar_export(request: Request) -> Response:
     year = _year(request)
     with core(request).reader() as uow:
         events = calendar_year(uow, year)
+        store_names = {s.code: s.name for s in list_stores(uow)}
     phases = [[e["name"], t(f"cal.phase.{p['phase']}"), p["start"], p["end"]]
               for e in events for p in e["phases"]]
-    campaigns = [[e["name"], c["code"], c["name"], c["store"] or "", c["targets"]["gmv"],
+    campaigns = [[e["name"], c["code"], c["name"],
+                  store_names.get(c["store"], c["store"]) if c["store"] else "",
+                  c["targets"]["gmv"],
                   c["targets"]["orders"], c["targets"]["new_customers"],
                   ", ".join(p["code"] for p in c["promotions"])]
                  for e in events for c in e["campaigns"]]
