@@ -83,6 +83,12 @@ def test_editor_field_error_floor_refusal_and_override(tab: Any, server: LiveSer
     box = tab.locator("#f-active").bounding_box()
     assert box is not None and box["height"] <= 20
 
+    # only the chosen type's fields show: 满减 has tiers, 限时折扣 a rate
+    assert tab.is_visible("#f-tiers") and tab.is_hidden("#f-rate")
+    tab.select_option("#f-type", "timed_discount")
+    assert tab.is_visible("#f-rate") and tab.is_hidden("#f-tiers")
+    assert tab.is_visible("#f-skus")  # common fields stay
+
     # a 满减 tier that is not a number: the field is marked and named, nothing saved
     tab.select_option("#f-type", "full_reduction")
     tab.fill("#f-code", "e2e-bad-tiers")

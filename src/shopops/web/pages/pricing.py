@@ -14,7 +14,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from shopops.core.errors import ShopOpsError
 from shopops.pricing.coupon_service import coupon_stats
-from shopops.pricing.payloads import KINDS
+from shopops.pricing.payloads import FIELDS, KINDS
 from shopops.pricing.service import create_promotion, list_promotions, update_promotion
 from shopops.stores.service import list_stores
 from shopops.web.i18n import Translator
@@ -52,6 +52,11 @@ def _local(value: str | None, timezone: str, fmt: str = "%Y-%m-%d %H:%M") -> str
 def _zones(request: Request) -> dict[str | None, str]:
     with core(request).reader() as uow:
         return {s.code: s.timezone for s in list_stores(uow)}
+
+
+# the editor's type-specific fields → the types that use them (the page hides the others)
+FIELD_KINDS = {name: [kind for kind in KINDS if name in FIELDS[kind]]
+               for name in FORM_FIELDS if any(name in FIELDS[kind] for kind in KINDS)}
 
 
 class _DryRun(Exception):
@@ -211,7 +216,7 @@ def _editor(request: Request, form: dict[str, str], editing: str | None,
     breaches = (error.details.get("breaches") or []) if error else []
     context = {"user": signed_in(request), "active": "promotions", "lang": lang, "form": form,
                "editing": editing, "stores": stores, "kinds": list(KINDS),
-               "store_names": {s.code: s.name for s in stores},
+               "store_names": {s.code: s.name for s in stores}, "field_kinds": FIELD_KINDS,
                "error": _message(Translator(lang), error, action) if error else None,
                "error_field": (error.field or "").split(".")[0].split("[")[0] if error
                else "", "breaches": breaches, "checked": checked}
