@@ -23,9 +23,10 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection
 
@@ -184,6 +185,45 @@ class BulkWriter:
 
 
 Statements = Sequence[tuple[str, Sequence[str], Sequence[Sequence[Any]]]]
+MINUTE = timedelta(minutes=1)
+
+
+class LocalTimes:
+    """An export's local ``YYYY-MM-DD HH:MM:SS`` text (a real time) as ``UtcDateTime`` stores
+    it: on PostgreSQL the aware time, on SQLite the naive UTC text — per minute of local time
+    the UTC minute is worked out once (when the minute has one offset, in whole minutes) and
+    the seconds are copied; any other minute is converted in full."""
+
+    def __init__(self, writer: BulkWriter, zone: ZoneInfo) -> None:
+        self.postgres, self.zone = writer.postgres, zone
+        self.minutes: dict[str, str] = {}
+
+    def __call__(self, text: str) -> Any:
+        if self.postgres:
+            return datetime.fromisoformat(text).replace(tzinfo=self.zone)
+        prefix = self.minutes.get(text[:16])
+        if prefix is None:
+            prefix = self._minute(text[:16])
+        if prefix:
+            return prefix + text[16:] + ".000000"
+        at = datetime.fromisoformat(text).replace(tzinfo=self.zone)
+        return at.astimezone(UTC).isoformat(" ", "microseconds")[:-6]
+
+    def _minute(self, minute: str) -> str:
+        start = datetime.fromisoformat(minute + ":00").replace(tzinfo=self.zone)
+        end = datetime.fromisoformat(minute + ":59").replace(tzinfo=self.zone)
+        offset = start.utcoffset()
+        prefix = ""  # "": convert each time of this minute in full
+        if offset is not None and offset == end.utcoffset() and not offset % MINUTE:
+            prefix = start.astimezone(UTC).isoformat(" ")[:16]
+        if len(self.minutes) >= 100_000:
+            self.minutes.clear()
+        self.minutes[minute] = prefix
+        return prefix
+
+    def day(self, text: str) -> Any:
+        """The local day of such a time, as the ``Date`` column stores it."""
+        return date.fromisoformat(text[:10]) if self.postgres else text[:10]
 
 
 class Staging:

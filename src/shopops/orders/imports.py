@@ -22,7 +22,7 @@ from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 from json.encoder import encode_basestring_ascii as _json_text  # = json.dumps(a str)
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert, select
@@ -39,6 +39,7 @@ from shopops.orders.import_writes import (
     ORDER_COLUMNS,
     BulkWriter,
     CentsCache,
+    LocalTimes,
     Statements,
 )
 from shopops.orders.importers import (
@@ -51,12 +52,16 @@ from shopops.orders.importers import (
     Problem,
     order_digests,
     parse_export,
+    pdd,
     read_export,
 )
+from shopops.orders.importers.files import SourceRow
+from shopops.orders.importers.pdd import PlainAmounts, PlainOrder
 from shopops.orders.models import ImportBatch, ImportFile, ImportProblem, Order
 from shopops.stores.service import StoreView, get_store, list_stores
 
 Progress = Callable[[str, int, int], None]
+NewOrder = ImportedOrder | PlainOrder  # a plain PDD row goes to the tables without a record
 # the promised delivery time, where the order book has it (written when the export has it)
 PROMISED = "promised_at" in Order.__table__.c
 INSERT_CHUNK = 5_000  # new orders per bulk statement (their lines and facts follow)
@@ -233,14 +238,29 @@ def _import_streamed(uow: UnitOfWork, writer: BulkWriter, store: StoreView,
     table = export.tables[0]
     rows = table.rows
 
-    def parsed(start: int) -> ImportResult:
-        chunk = replace(table, rows=rows[start:start + STREAM_CHUNK])
-        return parse_export(replace(export, tables=(chunk,)), store.timezone)
+    def parsed(chunk: Sequence[SourceRow]) -> ImportResult:
+        return parse_export(replace(export, tables=(replace(table, rows=tuple(chunk)),)),
+                            store.timezone)
 
-    result = parsed(0)
+    result = parsed(rows[:STREAM_CHUNK])
     family = _check_family(store, result.platform)
     if family not in STREAMED:
         return None
+    plain = pdd.plain_reader(table, ZoneInfo(store.timezone))
+
+    def chunk_orders(start: int) -> tuple[list[NewOrder], list[Problem]]:
+        """The chunk's orders in row order: the plain rows read straight, the others (and
+        their problems) through the parser, as in one go."""
+        chunk = rows[start:start + STREAM_CHUNK]
+        found = [plain(source) for source in chunk]
+        odd = [source for source, order in zip(chunk, found, strict=True) if order is None]
+        if not odd:
+            return found, []  # type: ignore[return-value]  # no None left
+        others = parsed(odd)
+        by_row = {order.source_rows[0]: order for order in others.orders}
+        orders = [order if order is not None else by_row.get(source.number)
+                  for source, order in zip(chunk, found, strict=True)]
+        return [order for order in orders if order is not None], others.problems
     sku_column = (mapping.header_of("sku_code") if mapping else None) or SKU_COLUMN.get(family)
     report("read", 3, 3)
     batch = _archive(uow, store, files, result.platform, result.encoding, result.format, started)
@@ -262,15 +282,17 @@ def _import_streamed(uow: UnitOfWork, writer: BulkWriter, store: StoreView,
                 pending.pop().result()
 
         start = 0
+        found: list[NewOrder] = list(result.orders)
+        problems = result.problems
         while True:
-            parse_problems += result.problems
-            read += len(result.orders)
-            codes = {line.sku_code for o in result.orders for line in o.lines} - looked_up
+            parse_problems += problems
+            read += len(found)
+            codes = {code for o in found for code in _sku_codes(o)} - looked_up
             if codes:
                 settle()
                 known_skus.update(sku_ids(uow, codes))
                 looked_up |= codes
-            orders = _keep_known_skus(result.orders, known_skus, tally, sku_column, sku_file)
+            orders = _keep_known_skus(found, known_skus, tally, sku_column, sku_file)
             statements = new_orders.statements(orders, known_skus, settle)
             settle()
             pending.append(background.submit(staging.stage(statements)))
@@ -279,7 +301,7 @@ def _import_streamed(uow: UnitOfWork, writer: BulkWriter, store: StoreView,
             report("orders", min(start, len(rows)), len(rows))
             if start >= len(rows):
                 break
-            result = parsed(start)
+            found, problems = chunk_orders(start)
         settle()
     rejected = _row_count(parse_problems)
     read += rejected
@@ -314,22 +336,36 @@ def _with_known_skus(uow: UnitOfWork, orders: list[ImportedOrder], tally: Tally,
                      ) -> tuple[list[ImportedOrder], dict[str, int]]:
     """Orders whose every line names a known SKU code; the others go to the report."""
     known = sku_ids(uow, (line.sku_code for o in orders for line in o.lines))
-    return _keep_known_skus(orders, known, tally, column, file), known
+    return cast(list[ImportedOrder], _keep_known_skus(orders, known, tally, column, file)), known
 
 
-def _keep_known_skus(orders: list[ImportedOrder], known: dict[str, int], tally: Tally,
-                     column: str | None, file: str | None) -> list[ImportedOrder]:
-    good = []
+def _keep_known_skus(orders: Sequence[NewOrder], known: dict[str, int], tally: Tally,
+                     column: str | None, file: str | None) -> list[NewOrder]:
+    good: list[NewOrder] = []
+    row: int | None
     for order in orders:
-        unknown = next((line for line in order.lines if line.sku_code not in known), None)
-        if unknown is None:
-            good.append(order)
-            continue
-        row = unknown.source_row or (order.source_rows[0] if order.source_rows else None)
-        tally.reject(Problem(row, column, unknown.sku_code,
-                             f"unknown SKU code {unknown.sku_code!r}: order "
+        if isinstance(order, PlainOrder):
+            if order.sku_code in known:
+                good.append(order)
+                continue
+            row, code = order.row, order.sku_code
+        else:
+            unknown = next((line for line in order.lines if line.sku_code not in known), None)
+            if unknown is None:
+                good.append(order)
+                continue
+            row = unknown.source_row or (order.source_rows[0] if order.source_rows else None)
+            code = unknown.sku_code
+        tally.reject(Problem(row, column, code,
+                             f"unknown SKU code {code!r}: order "
                              f"{order.channel_order_no} not imported (add the SKU first)", file))
     return good
+
+
+def _sku_codes(order: NewOrder) -> Iterable[str]:
+    if isinstance(order, PlainOrder):
+        return (order.sku_code,)
+    return (line.sku_code for line in order.lines)
 
 
 def _unique(incoming: list[Incoming], tally: Tally, file: str | None) -> list[Incoming]:
@@ -404,33 +440,41 @@ class _NewOrders:
         self.next_id: int | None = None
         self.order_columns = ORDER_COLUMNS + (("promised_at",) if PROMISED else ())
 
-    def statements(self, orders: list[ImportedOrder], sku_ids: dict[str, int],
+    def statements(self, orders: Sequence[NewOrder], sku_ids: dict[str, int],
                    settle: Callable[[], None]) -> Statements:
         """``settle`` is called before the connection is used (customers, ids)."""
-        new_buyers = [o for o in orders if (_buyer_key(o) or "") not in self.customers
-                      and _buyer_key(o) is not None]
+        new_buyers = [o for o in orders if isinstance(o, ImportedOrder)
+                      and (key := _buyer_key(o)) is not None and key not in self.customers]
         if new_buyers:
             settle()
             self.customers.update(_customers(self.uow, self.store_id, new_buyers))
         ids = self._ids(len(orders), settle)
-        customers, cents, digests = self.customers, self.rows.cents, self.digests
-        pairs = list(zip(ids, orders, strict=True))
+        customers, rows, digests = self.customers, self.rows, self.digests
+        cents = rows.cents
         order_rows: list[tuple[Any, ...]] = []
+        lines: list[tuple[Any, ...]] = []
         facts: list[tuple[Any, ...]] = []
-        for order_id, order in pairs:
-            order_rows.append(self.rows.order(order_id, order,
-                                              customers.get(_buyer_key(order) or ""), facts))
+        prints: list[tuple[int, str]] = []
+        for order_id, order in zip(ids, orders, strict=True):
+            if isinstance(order, PlainOrder):
+                order_rows.append(rows.plain(order_id, order, sku_ids[order.sku_code], facts,
+                                             lines))
+            else:
+                order_rows.append(rows.order(order_id, order,
+                                             customers.get(_buyer_key(order) or ""), facts))
+                lines.extend(
+                    (order_id, sku_ids[line.sku_code], line.quantity, cents(line.unit_price),
+                     cents(max(line.unit_price * line.quantity - line.paid_amount, ZERO)),
+                     cents(line.paid_amount), cents(line.refund_amount))
+                    for line in order.lines)
+            digest = digests.get(order.channel_order_no)
+            if digest is not None:
+                prints.append((order_id, digest))
         return [
             ("orders", self.order_columns, order_rows),
-            ("order_lines", LINE_COLUMNS, [
-                (order_id, sku_ids[line.sku_code], line.quantity, cents(line.unit_price),
-                 cents(max(line.unit_price * line.quantity - line.paid_amount, ZERO)),
-                 cents(line.paid_amount), cents(line.refund_amount))
-                for order_id, order in pairs for line in order.lines]),
+            ("order_lines", LINE_COLUMNS, lines),
             ("facts", FACT_COLUMNS, facts),
-            ("order_fingerprints", FINGERPRINT_COLUMNS, [
-                (order_id, digests[o.channel_order_no]) for order_id, o in pairs
-                if o.channel_order_no in digests]),
+            ("order_fingerprints", FINGERPRINT_COLUMNS, prints),
         ]
 
     def _ids(self, count: int, settle: Callable[[], None]) -> list[int]:
@@ -458,6 +502,9 @@ class _NewRows:
         self.zone = ZoneInfo(store.timezone)
         self.now = writer.when(now)
         self.cents = CentsCache().__getitem__
+        self.times = LocalTimes(writer, self.zone)
+        # per PlainAmounts (kept alive here, so its id stays its own): the stored amounts
+        self.money: dict[int, tuple[PlainAmounts, tuple[Any, ...]]] = {}
 
     def order(self, order_id: int, order: ImportedOrder, customer_id: int | None,
               facts: list[tuple[Any, ...]]) -> tuple[Any, ...]:
@@ -488,6 +535,59 @@ class _NewRows:
             shipped, when(order.delivered_at), completed, None, None,
             *((when(order.promised_at),) if PROMISED else ()),
         )
+
+
+    def plain(self, order_id: int, order: PlainOrder, sku_id: int,
+              facts: list[tuple[Any, ...]], lines: list[tuple[Any, ...]]) -> tuple[Any, ...]:
+        """``order`` for a plain PDD row: the same values and facts as for its record."""
+        amounts = order.amounts
+        entry = self.money.get(id(amounts))
+        if entry is None or entry[0] is not amounts:
+            entry = self._money(amounts)
+        (list_cents, discount_cents, goods_cents, shipping_cents, paid_cents, refund_cents,
+         unit_cents, line_discount_cents, line_refund_cents, listed, goods, paid) = entry[1]
+        time, store_id, batch_id = self.times, self.store_id, self.batch_id
+        created = time(order.created)
+        paid_at = None if order.paid is None else time(order.paid)
+        shipped = None if order.shipped is None else time(order.shipped)
+        completed = None if order.completed is None else time(order.completed)
+        facts.append(("order.placed", "order", order_id, store_id, created,
+                      f'{{"channel_order_no": {_json_text(order.channel_order_no)}, '
+                      f'"list_amount": "{listed}", "goods_amount": "{goods}", '
+                      f'"import_id": {batch_id}}}'))
+        if paid_at is not None:
+            facts.append(("order.paid", "order", order_id, store_id, paid_at,
+                          f'{{"paid_amount": "{paid}", "import_id": {batch_id}}}'))
+        status = order.status
+        if status not in ("created", "paid"):
+            at = shipped if status == "shipped" else completed if status == "completed" \
+                else None
+            facts.append((f"order.{status}", "order", order_id, store_id, at or self.now,
+                          f'{{"from_status": "created", "to_status": "{status}", '
+                          f'"platform_status": {_json_text(order.platform_status)}, '
+                          f'"import_id": {batch_id}}}'))
+        lines.append((order_id, sku_id, amounts.quantity, unit_cents, line_discount_cents,
+                      goods_cents, line_refund_cents))
+        return (
+            order_id, store_id, order.channel_order_no, None, status, list_cents,
+            discount_cents, goods_cents, shipping_cents, paid_cents, refund_cents, created,
+            paid_at, None if order.paid is None else time.day(order.paid), shipped, None,
+            completed, None, None, *((None,) if PROMISED else ()),
+        )
+
+    def _money(self, amounts: PlainAmounts) -> tuple[PlainAmounts, tuple[Any, ...]]:
+        cents = self.cents
+        stored = (cents(amounts.list_amount), cents(amounts.discount_amount),
+                  cents(amounts.goods_amount), cents(amounts.shipping_fee),
+                  cents(amounts.paid_amount), cents(amounts.refund_amount),
+                  cents(amounts.unit_price),
+                  cents(max(amounts.unit_price * amounts.quantity - amounts.goods_amount, ZERO)),
+                  cents(amounts.line_refund), f"{amounts.list_amount}",
+                  f"{amounts.goods_amount}", f"{amounts.paid_amount}")
+        if len(self.money) >= 50_000:
+            self.money.clear()
+        entry = self.money[id(amounts)] = (amounts, stored)
+        return entry
 
 
 def _finish(uow: UnitOfWork, batch: ImportBatch, tally: Tally, read: int) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from shopops.orders.importers import cells
@@ -25,7 +26,7 @@ from shopops.orders.importers.common import (
     one_row_per_order,
     status_words,
 )
-from shopops.orders.importers.files import Table
+from shopops.orders.importers.files import SourceRow, Table
 from shopops.orders.importers.records import (
     CENT,
     ImportedLine,
@@ -265,5 +266,143 @@ def _compiled(columns: Columns, timezone: ZoneInfo) -> Callable[[Row], ImportedO
         except (CellError, RowError, ValueError):
             return _order(row, timezone)
         return order
+
+    return read
+
+
+class PlainOrder(NamedTuple):
+    """A usual PDD row read for a new order, nothing more than the order book stores: times as
+    the export's local ``YYYY-MM-DD HH:MM:SS`` text (checked), amounts as ``PlainAmounts``
+    (shared between rows with the same amount cells)."""
+
+    row: int
+    channel_order_no: str
+    status: str
+    platform_status: str
+    created: str
+    paid: str | None
+    shipped: str | None
+    completed: str | None
+    sku_code: str
+    amounts: PlainAmounts
+
+
+class PlainAmounts(NamedTuple):
+    """An order's money as ``_order`` makes it (``order_amounts``, refund, one line)."""
+
+    list_amount: Decimal
+    discount_amount: Decimal
+    goods_amount: Decimal
+    shipping_fee: Decimal
+    paid_amount: Decimal
+    refund_amount: Decimal
+    quantity: int
+    unit_price: Decimal
+    line_refund: Decimal
+
+
+def plain_reader(table: Table, timezone: ZoneInfo) -> Callable[[SourceRow], PlainOrder | None]:
+    """The usual row of ``table`` as a ``PlainOrder``, or None for any row that is not plain
+    (the caller parses those with ``parse_pdd``: same order, or the problem). A plain row is
+    one ``_compiled`` reads without falling back, with times in the usual form and no
+    after-sale refusal; the values are exactly those of the ``ImportedOrder`` it would build."""
+    columns = Columns(table.headers, LAYOUT)
+
+    def at(name: str) -> int:
+        position = columns.position(name)
+        return -1 if position is None else position
+
+    (i_order, i_status, i_after, i_deal, i_created, i_paid_at, i_shipped, i_received,
+     i_quantity, i_goods, i_shipping, i_paid, i_refund) = map(
+        at, (ORDER_NO, STATUS, AFTER_SALE, DEAL_AT, CREATED, PAID_AT, SHIPPED_AT, RECEIVED_AT,
+             QUANTITY, GOODS_TOTAL, SHIPPING, BUYER_PAID, REFUND))
+    sku_positions = tuple(p for p in map(at, SKU_COLUMNS) if p >= 0)
+    width = max(p for p in (columns.position(n) for n in LAYOUT.known) if p is not None) + 1
+    text, identifier, key, is_empty = cells.text, cells.identifier, cells.header_key, \
+        cells.is_empty
+    parse_time = datetime.fromisoformat
+    money: dict[tuple[str, str, str, str, str, bool], PlainAmounts | None] = {}
+
+    def usual_time(value: str) -> bool:
+        """``YYYY-MM-DD HH:MM:SS``, a real time (what ``when`` reads without cleaning)."""
+        if len(value) != 19 or value[4] != "-" or value[10] != " " or value[13] != ":" \
+                or value[16] != ":" or not value.isascii():
+            return False
+        try:
+            parse_time(value)
+        except ValueError:
+            return False
+        return True
+
+    def amounts(key: tuple[str, str, str, str, str, bool]) -> PlainAmounts | None:
+        paid_text, shipping_text, goods_text, refund_text, quantity_text, refunded = key
+        try:
+            paid = cells.required_amount(paid_text)
+            shipping = cells.amount_or_zero(shipping_text)
+            listed = cells.required_amount(goods_text)
+            refund = cells.amount(refund_text)
+            quantity = cells.quantity(quantity_text)
+        except CellError:
+            return None
+        goods = paid - shipping
+        if goods < ZERO:
+            return None
+        if goods > listed:
+            listed = goods
+        if refund is None:
+            refund = paid if refunded else Decimal("0")
+        if refund > paid:
+            return None
+        return PlainAmounts(listed, listed - goods, goods, shipping, paid, refund, quantity,
+                            (listed / quantity).quantize(CENT, rounding=ROUND_HALF_UP),
+                            min(refund, goods))
+
+    def read(source: SourceRow) -> PlainOrder | None:
+        c = source.cells
+        if len(c) < width:
+            return None
+        c = (*c, "")
+        word = text(c[i_status])
+        status = STATUS_WORDS.get(key(word))
+        sale_word = text(c[i_after])
+        refund_status = None
+        if not is_empty(sale_word) and key(sale_word) not in NO_AFTER_SALE:
+            refund_status = AFTER_SALE_WORDS.get(key(sale_word))
+            if refund_status is None:
+                return None
+        sku = next((c[p] for p in sku_positions if text(c[p])), None)
+        deal = c[i_deal]
+        if status is None or sku is None or not usual_time(deal):
+            return None
+        created = c[i_created]
+        if text(created):
+            if not usual_time(created):
+                return None
+        else:
+            created = deal
+        paid: str | None = None
+        if status != "created":
+            paid = c[i_paid_at]
+            if text(paid):
+                if not usual_time(paid):
+                    return None
+            else:
+                paid = deal
+        shipped, received = c[i_shipped], c[i_received]
+        if (shipped and not usual_time(shipped)) or (received and not usual_time(received)):
+            return None
+        money_key = (c[i_paid], c[i_shipping], c[i_goods], c[i_refund], c[i_quantity],
+                     refund_status == "refunded")
+        if money_key in money:
+            found = money[money_key]
+        else:
+            if len(money) >= 50_000:
+                money.clear()
+            found = money[money_key] = amounts(money_key)
+        number = identifier(c[i_order])
+        if found is None or not number or "e" in number or "E" in number:
+            return None  # no order number, or maybe one Excel rounded (order_number says)
+        return PlainOrder(source.number, number, refund_status or status, word,
+                          created, paid, shipped or None, received or None, identifier(sku), found)
 
     return read
