@@ -14,7 +14,9 @@ database afterwards: ShopOps' holds beyond the pool, the naive route's orders be
 
 from __future__ import annotations
 
+import asyncio
 import itertools
+import json
 import os
 import socket
 import subprocess
@@ -137,19 +139,23 @@ def prepare(url: str, units: int) -> tuple[str, int]:
     return token, sale.id
 
 
-def counts(url: str, sale_id: int) -> tuple[int, int, int]:
-    """(ShopOps units held or sold, ShopOps holds over one per customer, naive orders)."""
+def counts(url: str, sale_id: int) -> tuple[int, int, int, int]:
+    """(ShopOps units held or sold, ShopOps holds over one per customer, naive orders, units
+    in ShopOps' order book — the orders its buys created)."""
     engine = create_engine(url)
     with engine.connect() as conn:
         holds = conn.execute(text("SELECT COALESCE(SUM(qty), 0) FROM flash_sale_holds "
                                   "WHERE flash_sale_id = :s"), {"s": sale_id}).scalar_one()
+        ordered = conn.execute(text(
+            "SELECT COALESCE(SUM(l.quantity), 0) FROM order_lines l JOIN orders o ON "
+            "o.id = l.order_id WHERE o.status <> 'cancelled'")).scalar_one()
         over = conn.execute(text(
             "SELECT COUNT(*) FROM (SELECT customer FROM flash_sale_holds WHERE "
             "flash_sale_id = :s GROUP BY customer HAVING SUM(qty) > 1) x"),
             {"s": sale_id}).scalar_one()
         naive = conn.execute(text("SELECT COUNT(*) FROM bench_naive_orders")).scalar_one()
     engine.dispose()
-    return int(holds), int(over), int(naive)
+    return int(holds), int(over), int(naive), int(ordered)
 
 
 def forget(url: str, redis_url: str, sale_id: int) -> None:
@@ -202,44 +208,89 @@ def server(url: str, redis_url: str | None, workers: int) -> Iterator[str]:
 
 
 # ---------------------------------------------------------------- the load
+class Client:
+    """One keep-alive HTTP/1.1 connection, raw asyncio streams: a request is one write and
+    its answer a header block plus Content-Length bytes — the cheapest honest client, so the
+    2 cores go to the server and the database rather than to the load."""
+
+    def __init__(self, host: str, port: int, token: str) -> None:
+        self.host, self.port = host, port
+        self.head = (f"Host: {host}:{port}\r\nAuthorization: Bearer {token}\r\n"
+                     "Connection: keep-alive\r\n")
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def open(self) -> None:
+        self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+
+    async def send(self, method: str, path: str, body: bytes = b"") -> tuple[int, bytes]:
+        assert self.reader is not None and self.writer is not None
+        kind = "Content-Type: application/json\r\n" if body else ""
+        self.writer.write(f"{method} {path} HTTP/1.1\r\n{self.head}{kind}"
+                          f"Content-Length: {len(body)}\r\n\r\n".encode() + body)
+        header = await self.reader.readuntil(b"\r\n\r\n")
+        status = int(header[9:12])
+        length = 0
+        for line in header.split(b"\r\n"):
+            if line[:15].lower() == b"content-length:":
+                length = int(line[15:])
+        return status, await self.reader.readexactly(length)
+
+    async def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            await self.writer.wait_closed()
+
+
+def outcome(status: int, payload: bytes) -> str:
+    """held, a problem code (flash_sale.sold_out …), a naive route's status, or the HTTP
+    status when the answer is not JSON."""
+    try:
+        body = json.loads(payload)
+    except ValueError:
+        return str(status)
+    return str(body.get("code") or body.get("status") or status)
+
+
 def load(base: str, path: str, token: str, attempts: int, clients: int, seconds: float,
-         ) -> dict[str, Any]:
-    """``clients`` threads send up to ``attempts`` buys (bounded by ``seconds``)."""
+         warm_path: str | None = None) -> dict[str, Any]:
+    """``clients`` keep-alive connections in one asyncio loop send up to ``attempts`` buys
+    (bounded by ``seconds``), each as soon as its previous answer came back. Every
+    connection first opens and sends one ``warm_path`` GET (not counted): connecting, the
+    server's database pool and caches are set-up, not throughput."""
+    host, port = base.removeprefix("http://").split(":")
+    return asyncio.run(_load(host, int(port), path, token, attempts, clients, seconds,
+                             warm_path))
+
+
+async def _load(host: str, port: int, path: str, token: str, attempts: int, clients: int,
+                seconds: float, warm_path: str | None) -> dict[str, Any]:
     distinct = max(1, attempts * 9 // 10)
     tickets = itertools.count()
-    lock = threading.Lock()
     outcomes: Counter[str] = Counter()
-    start = threading.Event()
-    stop_at = [0.0]
+    pool = [Client(host, port, token) for _ in range(clients)]
+    await asyncio.gather(*(c.open() for c in pool))
+    for c in pool if warm_path else ():  # one at a time: the server's pool grows as needed
+        await c.send("GET", warm_path or "")
 
-    def client() -> None:
-        seen: Counter[str] = Counter()
-        with httpx.Client(base_url=base, timeout=60,
-                          headers={"Authorization": f"Bearer {token}"}) as http:
-            start.wait()
-            while time.monotonic() < stop_at[0]:
-                with lock:
-                    n = next(tickets)
-                if n >= attempts:
-                    break
-                try:
-                    r = http.post(path, json={"customer": f"c{n % distinct:06d}", "qty": 1})
-                    body = r.json()
-                    seen[body.get("code") or body.get("status") or str(r.status_code)] += 1
-                except (httpx.HTTPError, ValueError) as exc:
-                    seen[type(exc).__name__] += 1
-        with lock:
-            outcomes.update(seen)
+    async def client(http: Client, stop_at: float) -> None:
+        while time.monotonic() < stop_at:
+            n = next(tickets)
+            if n >= attempts:
+                break
+            body = json.dumps({"customer": f"c{n % distinct:06d}", "qty": 1}).encode()
+            try:
+                outcomes[outcome(*await http.send("POST", path, body))] += 1
+            except (OSError, asyncio.IncompleteReadError, ValueError) as exc:
+                outcomes[type(exc).__name__] += 1
+                await http.close()
+                await http.open()
 
-    threads = [threading.Thread(target=client) for _ in range(clients)]
-    for t in threads:
-        t.start()
     began = time.perf_counter()
-    stop_at[0] = time.monotonic() + seconds
-    start.set()
-    for t in threads:
-        t.join()
+    stop_at = time.monotonic() + seconds
+    await asyncio.gather(*(client(c, stop_at) for c in pool))
     elapsed = time.perf_counter() - began
+    await asyncio.gather(*(c.close() for c in pool))
     answered = sum(outcomes.values())
     return {"seconds": elapsed, "answered": answered, "per_s": answered / elapsed,
             "held": outcomes.get("held", 0), "outcomes": dict(outcomes)}
@@ -291,14 +342,16 @@ def direct(url: str, sale_id: int, attempts: int, clients: int, seconds: float,
 
 
 def run(backends: list[str], units: int, attempts: int, clients: int, seconds: float,
-        redis_url: str | None, folder: Path, workers: int = 2) -> list[dict[str, Any]]:
+        redis_url: str | None, folder: Path, workers: int = 2, only: str = "",
+        ) -> list[dict[str, Any]]:
+    """Every route on every backend (``only``: the routes whose label contains it)."""
     rows = []
     for backend in backends:
         routes = [("HTTP: ShopOps", None), ("HTTP: naive read-then-write", None),
                   ("service, no HTTP: ShopOps", None)]
         if redis_url:
             routes.insert(1, ("HTTP: ShopOps + Redis gate", redis_url))
-        for label, gate_url in routes:
+        for label, gate_url in [r for r in routes if only in r[0]]:
             with database(backend, folder / f"{backend}-{len(rows)}") as url:
                 token, sale_id = prepare(url, units)
                 path = ("/bench/naive/orders" if "naive" in label
@@ -307,12 +360,14 @@ def run(backends: list[str], units: int, attempts: int, clients: int, seconds: f
                     result = direct(url, sale_id, attempts, clients, seconds)
                 else:
                     with server(url, gate_url, workers) as base:
-                        result = load(base, path, token, attempts, clients, seconds)
-                held, over_limit, naive = counts(url, sale_id)
+                        result = load(base, path, token, attempts, clients, seconds,
+                                      f"/api/v1/flash-sales/{sale_id}")
+                held, over_limit, naive, ordered = counts(url, sale_id)
                 if gate_url:
                     forget(url, gate_url, sale_id)
-                taken = naive if "naive" in label else held
+                taken = naive if "naive" in label else max(held, ordered)
                 rows.append({"backend": backend, "route": label, **result, "units": units,
+                             "ordered": naive if "naive" in label else ordered,
                              "taken": taken, "oversold": max(0, taken - units),
                              "over_limit": 0 if "naive" in label else over_limit})
             print(f"  {backend} {label}: {result['per_s']:.0f} req/s, taken {taken}/{units}",

@@ -23,6 +23,7 @@ from shopops import cli
 from shopops.bootstrap import App
 from shopops.core.clock import FixedClock
 from shopops.core.errors import ShopOpsError
+from shopops.customers.service import customer_names
 from shopops.db.facts import Fact
 from shopops.orders.models import Order, OrderLine
 from shopops.orders.service import get_order, order_timeline
@@ -156,6 +157,72 @@ def test_lapsed_holds_are_swept_back_to_the_pool(app: App, tmp_path: Path,
     with later.reader() as uow:  # one customer for u2 across both orders
         buyers = {get_order(uow, o)["customer_id"] for o in (lapsing.order_id, again.order_id)}
     assert len(buyers) == 1 and None not in buyers
+
+
+def _written(app: App, hold: flash.HoldView) -> dict[str, Any]:
+    """What a buy wrote, without its ids: the order, its customer, its facts and the hold."""
+    with app.reader() as uow:
+        order = get_order(uow, hold.order_id or 0)
+        facts = uow.session.execute(select(Fact.kind, Fact.entity, Fact.store_id, Fact.data)
+                                    .where(((Fact.entity == "order")
+                                            & (Fact.entity_id == hold.order_id))
+                                           | ((Fact.entity == "flash_sale_hold")
+                                              & (Fact.entity_id == hold.id)))
+                                    .order_by(Fact.id)).all()
+        row = uow.session.get(FlashSaleHold, hold.id)
+        assert row is not None
+        stored = (row.customer, row.qty, row.amount, row.status, row.hold_until)
+        names = customer_names(uow, {order["customer_id"]})
+    ids = {"order": "<order>", "channel_order_no": "<no>", "order_no": "<no>",
+           "customer_id": "<customer>"}  # the keys whose values are ids
+
+    def plain(data: dict[str, Any]) -> dict[str, Any]:
+        return {k: ids.get(k, v) for k, v in data.items()}
+
+    return {"order": plain({k: v for k, v in order.items()
+                            if k not in ("id", "lines", "timeline", "buyer")}),
+            "lines": [{k: v for k, v in ln.items() if k != "id"} for ln in order["lines"]],
+            "buyer": names.get(order["customer_id"]),
+            "facts": [(kind, entity, store, plain(data)) for kind, entity, store, data in facts],
+            "hold": stored}
+
+
+def test_one_statement_buy_writes_what_the_steps_write(
+        app: App, monkeypatch: pytest.MonkeyPatch) -> None:
+    """PostgreSQL buys in one statement (pricing/flash_orders.py); SQLite step by step. On
+    either database both ways must write the same rows and facts."""
+    seed(app)
+    when = at(app, datetime.fromisoformat("2026-06-18T20:00:00+08:00"))
+    sale_a = new_sale(when, code="fs-a", per_customer=2)
+    sale_b = new_sale(when, code="fs-b", per_customer=2)
+    with when.uow() as uow:
+        fused = flash.buy(uow, sale_a, "same-buyer", 2)
+    monkeypatch.setattr(flash, "FUSED", False)
+    with when.uow() as uow:
+        steps = flash.buy(uow, sale_b, "other-buyer", 2)
+    one, other = _written(when, fused), _written(when, steps)
+    other["buyer"] = other["buyer"].replace("other", "same")
+    for fact in other["facts"]:
+        for key in ("buyer", "customer"):
+            if key in fact[3]:
+                fact[3][key] = fact[3][key].replace("other", "same")
+    other["hold"] = ("same-buyer", *other["hold"][1:])
+    for written in (one, other):
+        for fact in written["facts"]:
+            fact[3].pop("flash_sale")
+    assert one == other
+    assert one["order"]["status"] == "created" and one["buyer"] == "same-buyer"
+    assert [f[0] for f in one["facts"]] == ["order.placed", "flash_sale.held"]
+    with when.uow() as uow:  # a known buyer keeps their customer, either way
+        again = flash.buy(uow, sale_b, "same-buyer", 1)
+    monkeypatch.setattr(flash, "FUSED", True)
+    with when.uow() as uow:
+        third = flash.buy(uow, sale_a, "other-buyer", 1)
+    with when.reader() as uow:
+        assert get_order(uow, again.order_id or 0)["customer_id"] == get_order(
+            uow, fused.order_id or 0)["customer_id"]
+        assert get_order(uow, third.order_id or 0)["customer_id"] == get_order(
+            uow, steps.order_id or 0)["customer_id"]
 
 
 def test_refused_buys_leave_no_order_behind(app: App) -> None:

@@ -139,15 +139,30 @@ def _number(value: Any) -> Any:
 def serve(
     host: Annotated[str, typer.Option(help="interface to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port")] = 8000,
+    workers: Annotated[int, typer.Option(
+        min=1, help="worker processes (each with its own database pool); more than one "
+        "uses more cores, e.g. for a 秒杀 peak")] = 1,
 ) -> None:
     """Serve the console and the API."""
+    import os
+    import secrets
+
     import uvicorn
 
     from shopops.web.app import create_app
 
     _require_schema()
     out.print(f"ShopOps console: http://{host}:{port}/   API docs: http://{host}:{port}/api/docs")
-    uvicorn.run(create_app(cli.get_app()), host=host, port=port, log_level="info")
+    if workers == 1:
+        uvicorn.run(create_app(cli.get_app()), host=host, port=port, log_level="info")
+        return
+    # every worker builds its app from the environment: the same database, and the same key
+    # so that a console session signed by one worker is good in the others
+    os.environ.setdefault("SHOPOPS_DATABASE_URL", cli.get_app().settings.database_url)
+    os.environ.setdefault("SHOPOPS_SECRET_KEY", cli.get_app().settings.secret_key
+                          or secrets.token_urlsafe(32))
+    uvicorn.run("shopops.web.app:create_app", factory=True, host=host, port=port,
+                workers=workers, log_level="info")
 
 
 def _require_schema() -> None:

@@ -41,9 +41,11 @@ from shopops.orders.service import (
 )
 from shopops.pricing import flash_sale as rules
 from shopops.pricing.flash_models import FlashSale, FlashSaleBuyer, FlashSaleHold
+from shopops.pricing.flash_orders import buy_in_one_statement, durable_buys
 from shopops.stores.service import get_store, list_stores
 
 ORDER_PREFIX = "FS"  # 秒杀 order numbers: FS + the order's id
+FUSED = True  # PostgreSQL: the buy's writes in one statement (pricing/flash_orders.py)
 SALES = cast(Table, FlashSale.__table__)
 BUYERS = cast(Table, FlashSaleBuyer.__table__)
 HOLDS = cast(Table, FlashSaleHold.__table__)
@@ -234,13 +236,22 @@ def _hold(uow: UnitOfWork, sale: Any, who: str, count: int, now: datetime) -> Ho
     if counted is None:
         raise rules.LimitReached(f"customer: at most {sale.per_customer} per customer (每人限购)",
                                  field="customer")
+    until = rules.hold_until(now, sale.hold_minutes)
+    amount = sale.price * count
+    if FUSED and conn.dialect.name == "postgresql":
+        placed = buy_in_one_statement(
+            uow, sale_id=sale.id, store_id=sale.store_id, sku_id=sale.sku_id, buyer=who,
+            qty=count, list_price=sale.list_price, price=sale.price, now=now, until=until,
+            prefix=ORDER_PREFIX, durable=durable_buys())
+        if not placed.taken:
+            raise rules.SoldOut("sold out (已抢光)", field="qty")
+        return HoldView(placed.hold_id, sale.id, who, count, amount, "held", until,
+                        placed.order_id, placed.order_no)
     customer_id = customers_for_buyers(uow, sale.store_id, {who: now})[who]
     order = place_unpaid_order(uow, store_id=sale.store_id, customer_id=customer_id,
                                sku_id=sale.sku_id, quantity=count, list_price=sale.list_price,
                                unit_price=sale.price, prefix=ORDER_PREFIX, source="flash_sale",
                                flash_sale=sale.id, buyer=who)
-    until = rules.hold_until(now, sale.hold_minutes)
-    amount = sale.price * count
     hold_id = conn.execute(NEW_HOLD, {
         "flash_sale_id": sale.id, "customer": who, "qty": count, "amount": amount,
         "status": "held", "created_at": now, "hold_until": until,

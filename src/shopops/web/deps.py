@@ -3,11 +3,14 @@ user (API token or console session), a read-only unit of work and pagination."""
 
 from __future__ import annotations
 
+import hashlib
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Depends, HTTPException, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 
@@ -17,6 +20,8 @@ from shopops.core.errors import AuthError
 from shopops.core.uow import UnitOfWork
 
 MAX_PAGE_SIZE = 500
+TOKEN_CACHE_SECONDS = 5.0  # a revoked token or disabled user stops working within this
+TOKEN_CACHE_SIZE = 10_000
 
 bearer_scheme = HTTPBearer(
     auto_error=False, scheme_name="bearerAuth", bearerFormat="token",
@@ -25,8 +30,9 @@ bearer_scheme = HTTPBearer(
 )
 
 
-def get_core(request: Request) -> App:
-    """The composition root the web app was built around."""
+async def get_core(request: Request) -> App:
+    """The composition root the web app was built around (async: no I/O, so FastAPI calls it
+    in the event loop instead of handing it to a worker thread)."""
     core: App = request.app.state.shopops
     return core
 
@@ -62,22 +68,52 @@ def _session_user_id(request: Request) -> int | None:
         return None
 
 
-def current_api_user(
-    request: Request, core: CoreDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
-) -> UserView:
-    """The caller: a bearer token, or else a signed-in console session."""
+def _token_cache(request: Request) -> dict[bytes, tuple[float, UserView]]:
+    cache: dict[bytes, tuple[float, UserView]] | None = getattr(
+        request.app.state, "token_users", None)
+    if cache is None:
+        cache = request.app.state.token_users = {}
+    return cache
+
+
+def _token_user(core: App, token: str) -> UserView:
     with core.reader() as uow:
-        if credentials is not None and credentials.credentials:
-            try:
-                return user_for_token(uow, credentials.credentials.strip())
-            except AuthError as exc:
-                raise _unauthorized(exc.message) from None
-        user_id = _session_user_id(request)
+        try:
+            return user_for_token(uow, token)
+        except AuthError as exc:
+            raise _unauthorized(exc.message) from None
+
+
+def _session_user(request: Request, core: App) -> UserView:
+    user_id = _session_user_id(request)
+    with core.reader() as uow:
         user = get_user(uow, user_id) if user_id is not None else None
     if user is None:
         raise _unauthorized("需要登录 — send `Authorization: Bearer <token>` "
                             "(authentication required)")
+    return user
+
+
+async def current_api_user(
+    request: Request, core: CoreDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
+) -> UserView:
+    """The caller: a bearer token, or else a signed-in console session. A token's user is
+    remembered for TOKEN_CACHE_SECONDS per web app (keyed by the token's digest; refusals are
+    not remembered): a busy client — a 秒杀 peak — then costs no database read and no worker
+    thread per request. Database reads run in a worker thread, the rest in the event loop."""
+    if not (credentials is not None and credentials.credentials):
+        return await run_in_threadpool(_session_user, request, core)
+    token = credentials.credentials.strip()
+    cache = _token_cache(request)
+    key = hashlib.sha256(token.encode()).digest()
+    hit = cache.get(key)
+    if hit is not None and hit[0] > time.monotonic():
+        return hit[1]
+    user = await run_in_threadpool(_token_user, core, token)
+    if len(cache) >= TOKEN_CACHE_SIZE:
+        cache.clear()
+    cache[key] = (time.monotonic() + TOKEN_CACHE_SECONDS, user)
     return user
 
 
