@@ -280,7 +280,8 @@ def placed_json(order: Order, new: NewOrder, quote: Mapping[str, Any] | None = N
         "list_amount": str(order.list_amount), "discount_amount": str(order.discount_amount),
         "goods_amount": str(order.goods_amount), "shipping_fee": str(order.shipping_fee),
         "paid_amount": str(order.paid_amount),
-        "paid_at": order.paid_at.isoformat() if order.paid_at else None,
+        "paid_at": (order.paid_at.astimezone(ZoneInfo(new.store.timezone)).isoformat()
+                    if order.paid_at else None),  # in the store's time zone, like GET
         "lines": [{"id": row.id, "sku": line.sku, "qty": line.quantity,
                    "list_price": str(line.list_price), "discount_amount": str(line.discount),
                    "paid_amount": str(line.paid),
