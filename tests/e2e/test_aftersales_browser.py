@@ -55,6 +55,11 @@ def test_board_filters_names_and_export(tab: Any, server: LiveServer, folder: Pa
     categories = tab.locator("#by-category tbody tr td:first-child").all_inner_texts()
     assert categories and not any("-" in c for c in categories), categories
     assert "天猫旗舰店" in tab.inner_text("#by-store")
+    # orders by their 平台订单号, linked to the order page
+    link = tab.locator("#requests-table tbody tr").first.locator("a[href^='/orders/']")
+    order_id = link.get_attribute("href").rsplit("/", 1)[1]
+    number = link.inner_text()
+    assert number != order_id and len(number) >= 10, number
     # the 只看超时 checkbox is a checkbox-sized box on one line with its label
     box = tab.locator("#f-overdue").bounding_box()
     assert box is not None and box["height"] <= 20 and box["width"] <= 20
@@ -75,6 +80,7 @@ def test_board_filters_names_and_export(tab: Any, server: LiveServer, folder: Pa
     listed = list(book["售后单"].iter_rows(values_only=True))
     assert len(listed) - 1 == total  # every request, not the page's first 100
     assert "tmall-flagship" not in {r[1] for r in listed[1:]}
+    assert number in {r[2] for r in listed[1:]}
     assert outside == []
 
 

@@ -17,6 +17,7 @@ from fastapi.responses import Response
 from shopops.catalog.service import list_categories
 from shopops.core.clock import business_date
 from shopops.core.errors import ShopOpsError
+from shopops.orders.service import order_numbers
 from shopops.service import queries
 from shopops.service.analysis import DIMENSIONS
 from shopops.service.models import KINDS, STATUSES
@@ -98,9 +99,12 @@ def _load(request: Request, q: BoardQuery, size: int = LIST_SIZE
                  "category": {c["code"]: c["name"]
                               for c in list_categories(uow, 1, 10_000)["items"]}}
         try:
+            board = queries.board(uow)
+            requests = queries.list_requests(uow, q.filters(), 1, size)
+            names["order"] = order_numbers(  # 平台订单号, what the operator searches by
+                uow, {r["order_id"] for r in [*board["overdue"], *requests["items"]]})
             return {
-                "board": queries.board(uow),
-                "requests": queries.list_requests(uow, q.filters(), 1, size),
+                "board": board, "requests": requests,
                 "analysis": queries.return_analysis(uow, start, end, DIMENSIONS,
                                                     q.store or None),
                 "stores": stores, "names": names,
@@ -135,6 +139,7 @@ def _sheets(t: Translator, data: dict[str, Any]) -> dict[str, tuple[list[str], l
         return [[t(f"as.kind.{r[c]}") if c == "kind" else
                  t(f"as.st.{r[c]}") if c == "status" else
                  stores.get(r[c], r[c]) if c == "store" else
+                 data["names"]["order"].get(r[c], r[c]) if c == "order_id" else
                  (t("as.yes") if r[c] else "") if c == "overdue" else r[c]
                  for c in LIST_COLUMNS] for r in items]
 
