@@ -90,6 +90,23 @@ def get_sku(uow: UnitOfWork, code: str) -> dict[str, Any]:
     return _sku_json(*row)
 
 
+def get_skus(uow: UnitOfWork, codes: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """:func:`get_sku` for many codes in one query: code → SKU (unknown codes are left out)."""
+    wanted = set(codes)
+    if not wanted:
+        return {}
+    rows = uow.session.execute(_sku_rows().where(Sku.code.in_(wanted))).all()
+    return {row[0].code: _sku_json(*row) for row in rows}
+
+
+def category_parents(uow: UnitOfWork) -> dict[str, str | None]:
+    """Every category's code → its parent's code (None at the top), in one query."""
+    rows = uow.session.execute(select(Category.id, Category.code, Category.parent_id)).all()
+    codes = {row.id: row.code for row in rows}
+    return {row.code: codes.get(row.parent_id) if row.parent_id is not None else None
+            for row in rows}
+
+
 def sku_codes(uow: UnitOfWork, ids: Iterable[int]) -> dict[int, tuple[str, str]]:
     """id → (code, name) for the given SKUs (other domains show SKU codes, not ids)."""
     wanted = set(ids)

@@ -26,7 +26,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from shopops.catalog.service import list_categories, list_skus
+from shopops.catalog.service import category_parents, list_skus
 from shopops.core.uow import UnitOfWork
 from shopops.db.shop_settings import read_settings
 from shopops.pricing import promotions as p
@@ -76,11 +76,11 @@ class Breach:
 
 def category_paths(uow: UnitOfWork) -> dict[str, tuple[str, ...]]:
     """category code → (its code, its parent's, …) for 类目 scopes with sub-categories."""
-    rows = list_categories(uow, 1, 1_000_000)["items"]
-    parent = {r["code"]: r["parent"] for r in rows}
+    parent = category_parents(uow)  # one query (it is read on every quote)
     paths = {}
     for code in parent:
-        path, node = [], code
+        path: list[str] = []
+        node: str | None = code
         while node is not None and node not in path:
             path.append(node)
             node = parent.get(node)

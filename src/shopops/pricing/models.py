@@ -42,6 +42,19 @@ class Promotion(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
+class PromotionVersion(Base):
+    """促销版本戳: one row whose ``token`` changes (a new random value) whenever any row of
+    ``promotions`` is inserted, updated or deleted — set by database triggers (migration 0019),
+    so every write path bumps it, ORM or not. A process may keep the promotions it parsed while
+    the token it read them under is unchanged (:mod:`shopops.pricing.promotion_cache`); a token
+    from a rolled-back write is never seen again. No row (a wiped table): nothing is cached."""
+
+    __tablename__ = "promotion_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True)  # always 1
+    token: Mapped[str] = mapped_column(String(32))
+
+
 # -- migration 0012: floors overridden, caps used, coupons claimed, 拼团, 预售, campaigns -------
 # Buyers are named by a customer ref (the customers domain's code / the platform buyer id), not a
 # foreign key: pricing reaches other domains only through their services.

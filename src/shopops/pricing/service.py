@@ -22,10 +22,10 @@ from typing import Any
 
 from sqlalchemy import and_, func, or_, select
 
-from shopops.catalog.service import get_sku
+from shopops.catalog.service import get_skus
 from shopops.core.errors import Conflict, NotFound, ShopOpsError, ValidationError
 from shopops.core.uow import UnitOfWork
-from shopops.pricing import floor_service
+from shopops.pricing import floor_service, promotion_cache
 from shopops.pricing import promotions as p
 from shopops.pricing.bundles import bind_to_cart
 from shopops.pricing.engine import quote
@@ -257,27 +257,40 @@ def _cart_error(name: str, what: str) -> p.InvalidCart:
     return p.InvalidCart(f"{name}: {what}", field=name)
 
 
-def _cart_lines(uow: UnitOfWork, lines: object, store: str) -> list[p.CartLine]:
+def _line(i: int, line: object) -> tuple[str, int]:
+    if not isinstance(line, dict):
+        raise _cart_error(f"lines[{i}]", "must be an object {sku, qty}")
+    sku, qty = line.get("sku"), line.get("qty")
+    if not isinstance(sku, str) or not sku.strip():
+        raise _cart_error(f"lines[{i}].sku", "must be a SKU code")
+    if isinstance(qty, bool) or not isinstance(qty, int) or qty < 1:
+        raise _cart_error(f"lines[{i}].qty", f"must be an integer ≥ 1, got {qty!r}")
+    return sku.strip(), qty
+
+
+def _cart_lines(uow: UnitOfWork, lines: object, store: str,
+                paths: Mapping[str, tuple[str, ...]]) -> list[p.CartLine]:
+    """The cart's lines at list price: the SKUs in one query; the first bad line (in order)
+    is the error, as if each were looked up in turn."""
     if not isinstance(lines, list) or not lines:
         raise _cart_error("lines", "give a non-empty list of {sku, qty}")
-    out = []
-    paths = floor_service.category_paths(uow)
+    wanted = []
     for i, line in enumerate(lines):
-        if not isinstance(line, dict):
-            raise _cart_error(f"lines[{i}]", "must be an object {sku, qty}")
-        sku, qty = line.get("sku"), line.get("qty")
-        if not isinstance(sku, str) or not sku.strip():
-            raise _cart_error(f"lines[{i}].sku", "must be a SKU code")
-        if isinstance(qty, bool) or not isinstance(qty, int) or qty < 1:
-            raise _cart_error(f"lines[{i}].qty", f"must be an integer ≥ 1, got {qty!r}")
         try:
-            found = get_sku(uow, sku.strip())
-        except NotFound:
-            raise UnknownSku(f"lines[{i}].sku: unknown SKU {sku!r}",
-                             field=f"lines[{i}].sku") from None
-        out.append(p.CartLine(found["sku"], qty, Decimal(found["price"]),
-                              category=found["category"], store=store,
-                              category_path=paths.get(found["category"], ())))
+            wanted.append(_line(i, line)[0])
+        except p.InvalidCart:
+            break  # raised below, after any unknown SKU before it
+    found = get_skus(uow, wanted)
+    out = []
+    for i, line in enumerate(lines):
+        sku, qty = _line(i, line)
+        info = found.get(sku)
+        if info is None:
+            raise UnknownSku(f"lines[{i}].sku: unknown SKU {line['sku']!r}",
+                             field=f"lines[{i}].sku")
+        out.append(p.CartLine(info["sku"], qty, Decimal(info["price"]),
+                              category=info["category"], store=store,
+                              category_path=paths.get(info["category"], ())))
     return out
 
 
@@ -335,9 +348,12 @@ def quote_cart(uow: UnitOfWork, request: object, now: datetime) -> dict[str, Any
           else now)
     tier, is_new, held = _customer(request.get("customer"))
     customer_ref = customer_id(request.get("customer"))
-    lines = _cart_lines(uow, request.get("lines"), store.code)
+    paths = floor_service.category_paths(uow)
+    lines = _cart_lines(uow, request.get("lines"), store.code, paths)
     shipping = p.money(request.get("shipping_fee", "0"), "shipping_fee", error=p.InvalidCart)
-    rows = _active_rows(uow, store, at, held)
+    entries = promotion_cache.active(
+        promotion_cache.entries(uow, store.id, store.code, load_promotion), at, held)
+    rows = [e.row for e in entries]
     coupons = {r.code for r in rows if r.type == "coupon"}
     for i, code in enumerate(held):
         if code not in coupons:
@@ -349,10 +365,9 @@ def quote_cart(uow: UnitOfWork, request: object, now: datetime) -> dict[str, Any
             if code not in usable:
                 raise _cart_error(f"customer.coupons[{i}]", f"{customer_ref} holds no unused "
                                   f"{code!r} (领券 first; a coupon is used once)")
-    capped = capped_promotions(uow, rows, customer_ref)
-    paths = floor_service.category_paths(uow)
-    promos = [p.with_sub_categories(load_promotion(r, store.code if r.store_id else None), paths)
-              for r in rows if r.id not in capped]
+    capped = capped_promotions(uow, [e.row for e in entries if e.limited], customer_ref)
+    promos = [p.with_sub_categories(e.engine(load_promotion), paths) for e in entries
+              if e.row.id not in capped]
     cart = p.Cart(tuple(lines), member_tier=tier, coupons=tuple(held), shipping_fee=shipping,
                   is_new=is_new)
     result = quote(cart, bind_to_cart(cart, promos), at)
