@@ -68,6 +68,7 @@ def test_board_handle_exceptions_and_export(tab: Any, server: LiveServer,
     # acknowledge the first with a note: it stays, marked 已知悉, and the filter is kept
     first = rows.first
     key = first.get_attribute("data-key")
+    order_page = first.locator("td:nth-child(2) a").get_attribute("href")
     first.locator("input[name=note]").fill("已联系网点")
     first.locator("button[value=acknowledge]").click()
     tab.wait_for_url("**kind=no_first_scan**")
@@ -76,21 +77,25 @@ def test_board_handle_exceptions_and_export(tab: Any, server: LiveServer,
     assert row.locator("td:nth-child(8)").inner_text() == "已知悉"
     assert row.locator("button[value=acknowledge]").count() == 0
     # then resolve it: 已处理
+    # then resolve it: it leaves the queue and the counts
     row.locator("button[value=resolve]").click()
-    tab.wait_for_selector(f"#exceptions-table tr[data-key='{key}'].state-resolved, "
-                          "#no-exceptions, #exceptions-table")
-    handled = tab.locator(f"#exceptions-table tr[data-key='{key}']")
-    assert handled.count() == 0 or handled.locator("td:nth-child(8)").inner_text() == "已处理"
+    tab.wait_for_selector(f"#exceptions-table tr[data-key='{key}']", state="detached")
+    assert count(tab, "no_first_scan") == 1 and rows.count() == 1
     shot(tab, "fulfillment-handled", folder)
 
-    # the order number opens the order, whose timeline shows the handling
+    # the order number opens the order, whose timeline shows both handling steps
+    tab.goto(f"{server.url}{order_page}")
+    tab.wait_for_selector("#main.order-detail[data-state=ready]")
+    assert tab.locator("#order-timeline li[data-step=shipped]").count() == 1
+    handled = tab.locator("#order-timeline li[data-step=exception]").all_inner_texts()
+    assert len(handled) == 2, handled
+    assert "已知悉" in handled[0] and "已处理" in handled[1]
     tab.goto(f"{server.url}/fulfillment")
     order_link = tab.locator("#exceptions-table tbody tr").first.locator("td:nth-child(2) a")
     number = order_link.inner_text()
     order_link.click()
     tab.wait_for_selector("#main.order-detail[data-state=ready]")
     assert tab.inner_text("#order-no") == number
-    assert tab.locator("#order-timeline li[data-step=shipped]").count() == 1
 
     # the Excel export: a sheet per table, the queue with both exceptions
     tab.goto(f"{server.url}/fulfillment")
