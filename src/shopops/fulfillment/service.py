@@ -442,5 +442,5 @@ def record_platform_shipments(uow: UnitOfWork, items: Sequence[PlatformShipment]
                      "delivered_at": it.delivered_at, "promised_by": it.promised_by or
                      sla.promised_by(it.shipped_at, "standard", settings)})
     if rows:
-        uow.session.execute(insert(Shipment), rows)
+        uow.session.execute(insert(Shipment.__table__), rows)  # Core executemany: batched
     return len(rows), problems
