@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import Table, func, insert, select
 
 from shopops.core.errors import Conflict, NotFound, ValidationError
 from shopops.core.uow import UnitOfWork
@@ -442,5 +442,6 @@ def record_platform_shipments(uow: UnitOfWork, items: Sequence[PlatformShipment]
                      "delivered_at": it.delivered_at, "promised_by": it.promised_by or
                      sla.promised_by(it.shipped_at, "standard", settings)})
     if rows:
-        uow.session.execute(insert(Shipment.__table__), rows)  # Core executemany: batched
+        # a Core table insert: one batched executemany (the ORM's bulk insert round-trips)
+        uow.session.execute(insert(cast(Table, Shipment.__table__)), rows)
     return len(rows), problems
