@@ -30,7 +30,7 @@ from shopops.db.facts import Fact
 from shopops.db.migrate import upgrade
 from shopops.db.registry import Base
 from shopops.orders.browse import OrderQuery, search_orders
-from shopops.orders.importers import ColumnMapping, ImportFileError
+from shopops.orders.importers import ColumnMapping, Export, ImportFileError
 from shopops.orders.imports import ImportSummary, import_orders, import_report
 from shopops.orders.models import ImportBatch, ImportFile, Order, OrderLine
 from shopops.orders.service import get_order
@@ -347,6 +347,41 @@ def test_chunks_are_not_used_when_rows_share_an_order_number_or_orders_exist(
     assert (again.new, again.updated, again.rejected) == (6, 1, 0)
     assert order_of(app, "261121-000000000000000").status == "completed"
     assert calls == []
+
+
+def test_a_re_import_leaves_unchanged_orders_rows_out_with_the_same_outcome(
+        app: App, monkeypatch: pytest.MonkeyPatch) -> None:
+    from shopops.orders import imports
+
+    first = mixed_pdd_rows(60)
+    later = [dict(row) for row in first]
+    for row in later[::4]:
+        row["订单状态"] = "已收货"  # moved on (or rejected: backwards, unknown words stay)
+    later += mixed_pdd_rows(70)[60:]  # and new orders
+    clock = factories.MovingClock(datetime(2026, 11, 30, 8, 0, tzinfo=UTC))
+    app = make_app(app.engine.url.render_as_string(hide_password=False), clock)
+    books = []
+    kept: list[int] = []
+    without = imports._without
+    for leave_out in (True, False):
+        wipe(app)
+        setup_shop(app)
+        run_import(app, "pdd-1", pdd_file(first))
+        if leave_out:
+            def spy(*args: Any) -> Export:
+                found = without(*args)
+                kept.append(len(found.tables[0].rows))
+                return found
+
+            monkeypatch.setattr(imports, "_without", spy)
+        else:
+            monkeypatch.setattr(imports, "_without", lambda export, *args: export)
+        summary = run_import(app, "pdd-1", pdd_file(later))
+        books.append(imported_book(app, summary))
+    assert kept and kept[0] < len(later) // 2  # most rows were left out of the parse
+    assert books[0]["summary"]["unchanged"] > 30 and books[0]["summary"]["updated"] > 3
+    assert books[0] == books[1]
+    app.dispose()
 
 
 def test_the_import_gives_the_cyclic_collector_back(app: App) -> None:

@@ -158,13 +158,22 @@ def _import(uow: UnitOfWork, files: Sequence[tuple[str, bytes]], store_code: str
             report: Progress) -> ImportSummary:
     started = uow.now()
     store = resolve_store(uow, store_code)
+    writer = BulkWriter(uow)
+    # a re-import's look-ups read as many index pages as a first import's writes touch
+    with writer.big_cache():
+        return _import_with(uow, writer, store, started, files, platform, mapping, report)
+
+
+def _import_with(uow: UnitOfWork, writer: BulkWriter, store: StoreView, started: datetime,
+                 files: Sequence[tuple[str, bytes]], platform: str | None,
+                 mapping: ColumnMapping | None, report: Progress) -> ImportSummary:
     names = [name for name, _ in files]
     export = read_export(*(data for _, data in files), platform=platform, mapping=mapping,
                          names=names)
     report("read", 1, 3)
-    writer = BulkWriter(uow)
     # orders whose source rows are exactly those they were last imported from: not parsed
-    digests = order_digests(export, store.timezone)
+    numbers: list[str] = []
+    digests = order_digests(export, store.timezone, numbers)
     stored = writer.fingerprints(store.id, list(digests))
     report("read", 2, 3)
     if _streams(export, digests, stored):
@@ -174,7 +183,7 @@ def _import(uow: UnitOfWork, files: Sequence[tuple[str, bytes]], store_code: str
             return streamed
     skip = frozenset(number for number, (_, digest) in stored.items()
                      if digest is not None and digest == digests[number])
-    result = parse_export(export, store.timezone, skip)
+    result = parse_export(_without(export, skip, numbers, len(digests)), store.timezone, skip)
     del export  # the source rows (most of the memory) are not needed for the writes
     family = _check_family(store, result.platform)
     sku_column = (mapping.header_of("sku_code") if mapping else None) or SKU_COLUMN.get(family)
@@ -212,6 +221,20 @@ def _import(uow: UnitOfWork, files: Sequence[tuple[str, bytes]], store_code: str
     report("orders", read, read)
     return ImportSummary(result.platform, result.encoding, read, tally.new, tally.updated,
                          tally.unchanged, tally.rejected, batch.id)
+
+
+def _without(export: Export, skip: frozenset[str], numbers: list[str], orders: int) -> Export:
+    """The export without the rows of the orders in ``skip``, when every row is an order of
+    its own (the parser would pass over those rows and say nothing: no duplicate row, no row
+    without a readable number); else the export as it is (the parser skips them itself)."""
+    if not skip or len(export.tables) != 1:
+        return export
+    table = export.tables[0]
+    if not len(numbers) == orders == len(table.rows):
+        return export
+    rows = tuple(row for row, number in zip(table.rows, numbers, strict=True)
+                 if number not in skip)
+    return replace(export, tables=(replace(table, rows=rows),))
 
 
 def _streams(export: Export, digests: dict[str, str],
@@ -272,8 +295,7 @@ def _import_streamed(uow: UnitOfWork, writer: BulkWriter, store: StoreView,
     looked_up: set[str] = set()
     read = 0
     new_orders = _NewOrders(uow, writer, store, batch.id, digests)
-    with writer.big_cache(), writer.staging() as staging, \
-            ThreadPoolExecutor(max_workers=1) as background:
+    with writer.staging() as staging, ThreadPoolExecutor(max_workers=1) as background:
         pending: list[Future[None]] = []
 
         def settle() -> None:
@@ -410,8 +432,7 @@ def _insert_new(uow: UnitOfWork, writer: BulkWriter, store: StoreView,
     new_orders.ids = writer.new_ids("orders", len(orders))
     done = 0
     # the database writes one chunk (without the GIL) while the next one is converted
-    with writer.big_cache(), writer.staging() as staging, \
-            ThreadPoolExecutor(max_workers=1) as background:
+    with writer.staging() as staging, ThreadPoolExecutor(max_workers=1) as background:
         pending: Future[None] | None = None
         for start in range(0, len(orders), INSERT_CHUNK):
             chunk = orders[start:start + INSERT_CHUNK]

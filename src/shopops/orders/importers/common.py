@@ -158,6 +158,8 @@ class Outcome:
     # the digest pass: each order's source rows are hashed here and nothing is parsed
     digests: dict[str, Any] | None = None
     salt: str = ""  # what else the digests depend on (time zone, column mapping)
+    # the digest pass: each hashed row's order number, in row order (when asked)
+    numbers: list[str] | None = None
 
     def reject(self, row: int | None, error: RowError, prefix: str = "",
                file: str | None = None) -> None:
@@ -198,7 +200,8 @@ def group_rows(
     """Parse each row and group by order number; an order with a rejected row is left out."""
     columns = require_columns(table, layout)
     if outcome.digests is not None:
-        _digest_rows(table, columns, order_column, outcome.salt, outcome.digests)
+        _digest_rows(table, columns, order_column, outcome.salt, outcome.digests,
+                     outcome.numbers)
         return {}
     groups: dict[str, list[tuple[int, T]]] = {}
     bad: dict[str, int] = {}
@@ -230,7 +233,7 @@ def group_rows(
 
 
 def _digest_rows(table: Table, columns: Columns, order_column: str, salt: str,
-                 digests: dict[str, Any]) -> None:
+                 digests: dict[str, Any], numbers: list[str] | None = None) -> None:
     """Hash each order's unique source rows, salted with the layout and the header row (another
     column order is another digest: it is parsed, never assumed equal)."""
     seed = "\x1e".join((salt, columns.layout.name, *table.headers)).encode()
@@ -250,6 +253,8 @@ def _digest_rows(table: Table, columns: Columns, order_column: str, salt: str,
             digest = digests[order_no] = hashlib.blake2b(seed, digest_size=16)
         digest.update("\x1f".join(cells).encode())
         digest.update(b"\x1e")
+        if numbers is not None:
+            numbers.append(order_no)
 
 
 def build_each(

@@ -75,15 +75,18 @@ def parse_export(export: Export, timezone: str = DEFAULT_TIMEZONE,
     return _parse(export, _zone(timezone), outcome)
 
 
-def order_digests(export: Export, timezone: str = DEFAULT_TIMEZONE) -> dict[str, str]:
+def order_digests(export: Export, timezone: str = DEFAULT_TIMEZONE,
+                  numbers: list[str] | None = None) -> dict[str, str]:
     """A digest of each order's source rows (with layout, header row, time zone and mapping):
-    the same digest means the same rows, read the same way, so the same imported order."""
+    the same digest means the same rows, read the same way, so the same imported order.
+    ``numbers`` gets the order number of each row hashed (duplicate rows and rows without a
+    readable number are not), in row order."""
     mapping = export.mapping
     salt = "\x1e".join((timezone, json.dumps(
         [dict(mapping.columns), dict(mapping.status_words)], sort_keys=True, ensure_ascii=False)
         if mapping else ""))
     digests: dict[str, Any] = {}
-    _parse(export, _zone(timezone), Outcome(digests=digests, salt=salt))
+    _parse(export, _zone(timezone), Outcome(digests=digests, salt=salt, numbers=numbers))
     return {order_no: digest.hexdigest() for order_no, digest in digests.items()}
 
 
