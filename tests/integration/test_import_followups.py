@@ -22,6 +22,7 @@ from typer.testing import CliRunner
 from shopops import cli
 from shopops.accounts.service import create_user
 from shopops.bootstrap import App
+from shopops.core.errors import NotFound
 from shopops.db.shop_settings import write_setting
 from shopops.fulfillment.models import Shipment
 from shopops.inventory import service as stock
@@ -192,7 +193,27 @@ def test_follow_up_can_run_again_later_from_the_import_id(shop: App) -> None:
     assert (done.allocated, done.shipments) == (1, 1)
     with shop.uow() as uow:
         assert fact_mark(uow) > 0
-        assert follow_up(uow, 999_999).error == "no import with id 999999"
+        with pytest.raises(NotFound, match="no import with id 999999"):
+            follow_up(uow, 999_999)
+
+
+def test_cli_follow_up_reruns_an_import_s_follow_ups(shop: App,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    with shop.uow() as uow:
+        summary = import_orders(uow, [("a.csv", PDD_FILE)], "pdd-1")
+    receive(shop, "PDD-SKU-3", 5)
+    monkeypatch.setattr(cli, "get_app", lambda: shop)
+    runner = CliRunner()
+    first = runner.invoke(cli.app, ["import", "follow-up", str(summary.import_id),
+                                    "--format", "json"])
+    assert first.exit_code == 0, first.output
+    assert json.loads(first.stdout)["allocated"] == 1
+    again = runner.invoke(cli.app, ["import", "follow-up", str(summary.import_id)])
+    assert again.exit_code == 0 and "allocated" not in again.output  # nothing left to do
+    missing = runner.invoke(cli.app, ["import", "follow-up", "999999"])
+    assert isinstance(missing.exception, NotFound)  # main() turns it into exit code 3
+    assert missing.exception.message == "no import with id 999999"
+    assert status_of(shop, PAID) == "allocated" and len(shipments(shop)) == 1
 
 
 def test_jd_order_export_imports_and_allocates(shop: App) -> None:

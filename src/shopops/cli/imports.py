@@ -123,6 +123,30 @@ def _read_text(path: Path) -> str:
         raise ImportFileError(f"{path} is not UTF-8 text", field="mapping") from None
 
 
+@import_app.command("follow-up")
+def import_follow_up_command(
+    import_id: Annotated[int, typer.Argument(help="the import_id an import printed")],
+    platform: Annotated[str | None, typer.Option(help="as the import had it")] = None,
+    mapping: Annotated[
+        Path | None, typer.Option(help="the generic import's column mapping JSON")
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", help="table|json")] = "table",
+) -> None:
+    """Run an import's follow-ups again (allocate its paid orders, record its shipments):
+    for an import whose process died after the commit. Idempotent."""
+    from shopops.orders.import_followups import follow_up
+    from shopops.orders.importers import ColumnMapping
+
+    check_format(fmt)
+    column_mapping = ColumnMapping.from_json(_read_text(mapping)) if mapping else None
+    with cli.get_app().uow() as uow:
+        done = follow_up(uow, import_id, platform=platform, mapping=column_mapping)
+    if fmt == "json":
+        print(json.dumps(done.as_json(), ensure_ascii=False))
+        return
+    _print_followups(done.as_json())
+
+
 JOB_COLUMNS = ("id", "state", "stage", "percent", "files", "import_id")
 
 

@@ -26,7 +26,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from shopops.core.errors import ShopOpsError, ValidationError
+from shopops.core.errors import NotFound, ShopOpsError, ValidationError
 from shopops.core.uow import UnitOfWork
 from shopops.db.facts import Fact
 from shopops.db.shop_settings import read_settings
@@ -94,8 +94,7 @@ def follow_up(uow: UnitOfWork, import_id: int, since: int = 0, *, platform: str 
     report = FollowupReport(import_id)
     batch = uow.session.get(ImportBatch, import_id)
     if batch is None:
-        report.error = f"no import with id {import_id}"
-        return report
+        raise NotFound(f"no import with id {import_id}", field="import_id")
     touched = _touched(uow, batch, since)
     _ship(uow, batch, {i for i, kinds in touched.items() if kinds & set(SHIPPED_KINDS)},
           platform, mapping, report)
