@@ -158,6 +158,7 @@ async def _purchasing(request: Request, error: ShopOpsError | None = None) -> Re
     created = [c for c in request.query_params.get("created", "").split(",") if c]
     context: dict[str, Any] = {
         "user": user, "active": "purchasing", "lang": lang, "suppliers": suppliers,
+        "supplier_names": supplier_names(suppliers),
         "orders": orders, "total": total, "status": status, "statuses": PO_STATUSES,
         "created": created, "skipped": request.query_params.get("skipped", ""),
         "done": request.query_params.get("done", ""),
@@ -172,10 +173,26 @@ async def purchasing_page(request: Request) -> Response:
     return await _purchasing(request)
 
 
+def supplier_names(suppliers: list[dict[str, Any]]) -> dict[str, str]:
+    """supplier code → its name: an order names its supplier by code, people read the name."""
+    return {s["code"]: s["name"] for s in suppliers}
+
+
 def purchasing_sheets(t: Translator, suppliers: list[dict[str, Any]],
                       orders: list[dict[str, Any]]) -> dict[str, tuple[list[str], list[Any]]]:
+    names = supplier_names(suppliers)
+
     def supplier_value(s: dict[str, Any], c: str) -> Any:
         return s["scorecard"][c] if c in s["scorecard"] and c not in s else s[c]
+
+    def order_value(o: dict[str, Any], c: str) -> Any:
+        if c == "status":
+            return t(f"rp.st.{o[c]}")
+        if c == "lines":
+            return len(o["lines"])
+        if c == "supplier":
+            return names.get(o["supplier"], o["supplier"])
+        return o[c]
 
     line_cols = ("sku", "name", "warehouse", "quantity", "unit_price", "received_qty",
                  "defective_qty", "remaining")
@@ -184,9 +201,7 @@ def purchasing_sheets(t: Translator, suppliers: list[dict[str, Any]],
                                   [[supplier_value(s, c) for c in SUPPLIER_COLUMNS]
                                    for s in suppliers]),
         t("rp.sheet.orders"): ([t(f"rp.po.{c}") for c in PO_COLUMNS],
-                               [[t(f"rp.st.{o[c]}") if c == "status" else
-                                 len(o["lines"]) if c == "lines" else o[c] for c in PO_COLUMNS]
-                                for o in orders]),
+                               [[order_value(o, c) for c in PO_COLUMNS] for o in orders]),
         t("rp.sheet.lines"): ([t("rp.po.code"), *(t(f"rp.line.{c}") for c in line_cols)],
                               [[o["code"], *(ln[c] for c in line_cols)]
                                for o in orders for ln in o["lines"]]),
