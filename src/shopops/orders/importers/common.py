@@ -178,9 +178,7 @@ def unique_rows(table: Table, outcome: Outcome) -> Iterable[SourceRow]:
     """Rows with exact duplicates collapsed into their first occurrence (with a note)."""
     seen: dict[tuple[str, ...], int] = {}
     for row in table.rows:
-        key = tuple(map(str.strip, row.cells))
-        while key and not key[-1]:
-            key = key[:-1]
+        key = _row_key(row.cells)
         if key in seen:
             outcome.notes.append(
                 Note(row.number, f"row {row.number} is identical to row {seen[key]}; collapsed")
@@ -235,12 +233,19 @@ def group_rows(
 def _digest_rows(table: Table, columns: Columns, order_column: str, salt: str,
                  digests: dict[str, Any], numbers: list[str] | None = None) -> None:
     """Hash each order's unique source rows, salted with the layout and the header row (another
-    column order is another digest: it is parsed, never assumed equal)."""
-    seed = "\x1e".join((salt, columns.layout.name, *table.headers)).encode()
+    column order is another digest: it is parsed, never assumed equal).
+
+    Unique as ``unique_rows`` says, but cheaper: an exact duplicate has the same order number,
+    so only a row whose order number was hashed before is compared — with that order's rows."""
+    seed = hashlib.blake2b("\x1e".join((salt, columns.layout.name, *table.headers)).encode(),
+                           digest_size=16)
     position = columns.position(order_column)
     if position is None:
         return
-    for source in unique_rows(table, Outcome()):  # duplicate notes come from the real pass
+    rows = table.rows
+    first: dict[str, int] = {}  # where each order's first row in this table is
+    keys: dict[str, set[tuple[str, ...]]] = {}  # orders on several rows: their rows' keys
+    for index, source in enumerate(rows):
         cells = source.cells
         try:
             order_no = order_number(cells[position]) if position < len(cells) else ""
@@ -249,12 +254,29 @@ def _digest_rows(table: Table, columns: Columns, order_column: str, salt: str,
         if not order_no:
             continue
         digest = digests.get(order_no)
-        if digest is None:
-            digest = digests[order_no] = hashlib.blake2b(seed, digest_size=16)
+        if digest is None:  # (another table of the export may have begun it)
+            digest = digests[order_no] = seed.copy()
+        if first.setdefault(order_no, index) != index:
+            seen = keys.get(order_no)
+            if seen is None:
+                seen = keys[order_no] = {_row_key(rows[first[order_no]].cells)}
+            key = _row_key(cells)
+            if key in seen:
+                continue  # duplicate notes come from the real pass
+            seen.add(key)
         digest.update("\x1f".join(cells).encode())
         digest.update(b"\x1e")
         if numbers is not None:
             numbers.append(order_no)
+
+
+def _row_key(cells: tuple[str, ...]) -> tuple[str, ...]:
+    """What makes two rows the same row (``unique_rows``): the cells without stray spaces,
+    without the empty cells at the end."""
+    key = tuple(map(str.strip, cells))
+    while key and not key[-1]:
+        key = key[:-1]
+    return key
 
 
 def build_each(
