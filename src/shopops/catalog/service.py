@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Select, func, or_, select
@@ -90,13 +91,18 @@ def get_sku(uow: UnitOfWork, code: str) -> dict[str, Any]:
     return _sku_json(*row)
 
 
-def get_skus(uow: UnitOfWork, codes: Iterable[str]) -> dict[str, dict[str, Any]]:
-    """:func:`get_sku` for many codes in one query: code → SKU (unknown codes are left out)."""
+def sku_prices(uow: UnitOfWork, codes: Iterable[str]) -> dict[str, tuple[Decimal, str]]:
+    """code → (list price, category code) for many SKUs in one query (unknown codes are left
+    out): what a price quote needs of each cart line."""
     wanted = set(codes)
     if not wanted:
         return {}
-    rows = uow.session.execute(_sku_rows().where(Sku.code.in_(wanted))).all()
-    return {row[0].code: _sku_json(*row) for row in rows}
+    rows = uow.session.execute(
+        select(Sku.code, Sku.price, Category.code)
+        .join(Product, Product.id == Sku.product_id)
+        .join(Category, Category.id == Product.category_id)
+        .where(Sku.code.in_(wanted)))
+    return {code: (price, category) for code, price, category in rows}
 
 
 def category_parents(uow: UnitOfWork) -> dict[str, str | None]:

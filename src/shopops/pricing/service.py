@@ -17,13 +17,13 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select
 
-from shopops.catalog.service import get_skus
+from shopops.catalog.service import sku_prices
 from shopops.core.errors import Conflict, NotFound, ShopOpsError, ValidationError
+from shopops.core.money import round_cents
 from shopops.core.uow import UnitOfWork
 from shopops.pricing import floor_service, promotion_cache
 from shopops.pricing import promotions as p
@@ -280,17 +280,16 @@ def _cart_lines(uow: UnitOfWork, lines: object, store: str,
             wanted.append(_line(i, line)[0])
         except p.InvalidCart:
             break  # raised below, after any unknown SKU before it
-    found = get_skus(uow, wanted)
+    found = sku_prices(uow, wanted)
     out = []
     for i, line in enumerate(lines):
         sku, qty = _line(i, line)
-        info = found.get(sku)
-        if info is None:
+        if sku not in found:
             raise UnknownSku(f"lines[{i}].sku: unknown SKU {line['sku']!r}",
                              field=f"lines[{i}].sku")
-        out.append(p.CartLine(info["sku"], qty, Decimal(info["price"]),
-                              category=info["category"], store=store,
-                              category_path=paths.get(info["category"], ())))
+        price, category = found[sku]
+        out.append(p.CartLine(sku, qty, round_cents(price), category=category, store=store,
+                              category_path=paths.get(category, ())))
     return out
 
 
