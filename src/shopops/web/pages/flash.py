@@ -1,7 +1,10 @@
 """秒杀 console page: every flash sale with its pool (units / sold / held / remaining), the
-per-customer limit, the window and a status; a sale's detail lists its order holds (customer,
-qty, held until, paid or released). 释放超时订单 runs the sweep (``flash_service.sweep``, the
-same use case as ``shopops promo flash-sweep``). Both tables export to Excel."""
+per-customer limit, the window and a status; a sale's detail lists its order holds (order
+number linked to the order book, customer, qty, held until, paid or released). 试抢购 lets an
+operator try the sale as a demo customer (``flash_service.buy``: a real unpaid order) and 付款
+pays a held order (``flash_service.pay``: the order paid). 释放超时订单 runs the sweep
+(``flash_service.sweep``, the same use case as ``shopops promo flash-sweep``). Both tables
+export to Excel."""
 
 from __future__ import annotations
 
@@ -31,7 +34,8 @@ from shopops.web.page import (
 NAV = [NavItem("flash", "/flash-sales", "nav.flash", 63)]
 SALE_COLUMNS = ("code", "name", "store", "sku", "price", "units", "sold", "held", "remaining",
                 "per_customer", "starts_at", "ends_at", "status")
-HOLD_COLUMNS = ("hold", "customer", "qty", "amount", "hold_until", "status")
+HOLD_COLUMNS = ("hold", "order_no", "customer", "qty", "amount", "hold_until", "status")
+DEMO_CUSTOMER = "demo_buyer_{n}"  # 试抢购's buyer: a new one per try, so the limit rarely bites
 
 
 def sale_status(sale: FlashSaleView, now: datetime) -> str:
@@ -61,7 +65,8 @@ def _sale_row(sale: FlashSaleView, now: datetime, zone: ZoneInfo) -> dict[str, A
 
 
 def _hold_row(hold: HoldView, now: datetime, zone: ZoneInfo) -> dict[str, Any]:
-    return {"hold": hold.id, "customer": hold.customer, "qty": hold.qty, "amount": hold.amount,
+    return {"hold": hold.id, "order_no": hold.order_no or "—", "order_id": hold.order_id,
+            "customer": hold.customer, "qty": hold.qty, "amount": hold.amount,
             "hold_until": _local(hold.hold_until, zone), "status": hold_state(hold, now)}
 
 
@@ -101,10 +106,15 @@ async def list_page(request: Request) -> Response:
     return render(request, "flash/list.html", context)
 
 
-async def detail_page(request: Request, sale_id: int) -> Response:
-    user = signed_in(request)
-    if user is None:
-        return to_login(request)
+def _number(request: Request, name: str) -> int | None:
+    raw = request.query_params.get(name, "")
+    return int(raw) if raw.isdigit() else None
+
+
+def _detail_response(request: Request, user: Any, sale_id: int,
+                     error: ShopOpsError | None = None, form: dict[str, str] | None = None,
+                     ) -> Response:
+    """The detail page; ``error`` (a refused buy or payment) shown above it with its status."""
     lang = current_lang(request)
     try:
         sale, holds = _detail(request, sale_id)
@@ -115,10 +125,54 @@ async def detail_page(request: Request, sale_id: int) -> Response:
                        "export_url": "/flash-sales/export.xlsx",
                        "error": error_message(Translator(lang), exc)},
                       status=error_status(exc))
+    by_id = {h["hold"]: h for h in holds}
     context = {"user": user, "active": "flash", "lang": lang, "sale": sale, "holds": holds,
                "columns": HOLD_COLUMNS, "released": _released(request),
-               "export_url": f"/flash-sales/{sale_id}/export.xlsx"}
-    return render(request, "flash/detail.html", context)
+               "bought": by_id.get(_number(request, "bought") or 0),
+               "paid": by_id.get(_number(request, "paid") or 0),
+               "export_url": f"/flash-sales/{sale_id}/export.xlsx",
+               "form": form or {"customer": DEMO_CUSTOMER.format(n=len(holds) + 1), "qty": "1"},
+               "error": error_message(Translator(lang), error) if error else None}
+    return render(request, "flash/detail.html", context,
+                  status=error_status(error) if error else 200)
+
+
+async def detail_page(request: Request, sale_id: int) -> Response:
+    user = signed_in(request)
+    if user is None:
+        return to_login(request)
+    return _detail_response(request, user, sale_id)
+
+
+async def buy_action(request: Request, sale_id: int) -> Response:
+    """试抢购: one buy as the customer in the form (a real unpaid order); back to the detail
+    with the order created, or the refusal (已抢光 / 每人限购 …) above the form."""
+    user = signed_in(request)
+    if user is None:
+        return to_login(request)
+    form = await request.form()
+    customer, raw = str(form.get("customer", "")), str(form.get("qty", "1")).strip()
+    qty: object = int(raw) if raw.isdigit() else raw
+    try:
+        with core(request).uow() as uow:
+            hold = flash_service.buy(uow, sale_id, customer, qty)
+    except ShopOpsError as exc:
+        return _detail_response(request, user, sale_id, exc, {"customer": customer, "qty": raw})
+    return RedirectResponse(f"/flash-sales/{sale_id}?bought={hold.id}", status_code=303)
+
+
+async def pay_action(request: Request, sale_id: int, hold_id: int) -> Response:
+    """付款: the held order is paid (then it flows like any paid order); a lapsed one is
+    refused (超时未付款)."""
+    user = signed_in(request)
+    if user is None:
+        return to_login(request)
+    try:
+        with core(request).uow() as uow:
+            flash_service.pay(uow, sale_id, hold_id)
+    except ShopOpsError as exc:
+        return _detail_response(request, user, sale_id, exc)
+    return RedirectResponse(f"/flash-sales/{sale_id}?paid={hold_id}", status_code=303)
 
 
 async def sweep_action(request: Request) -> Response:
@@ -169,3 +223,6 @@ def mount(api: FastAPI) -> None:
     api.add_api_route("/flash-sales/{sale_id:int}", detail_page, methods=["GET"], **html)
     api.add_api_route("/flash-sales/{sale_id:int}/export.xlsx", detail_export,
                       methods=["GET"], **html)
+    api.add_api_route("/flash-sales/{sale_id:int}/buy", buy_action, methods=["POST"], **html)
+    api.add_api_route("/flash-sales/{sale_id:int}/holds/{hold_id:int}/pay", pay_action,
+                      methods=["POST"], **html)
