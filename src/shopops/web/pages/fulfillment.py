@@ -1,6 +1,7 @@
-"""履约看板 console page: orders to ship by urgency (overdue first), the logistics exception
-queue with counts per type and acknowledge / resolve buttons, and an Excel export. Figures come
-from fulfillment.board, the same code path as /api/v1/fulfillment/board and `shopops fulfil
+"""履约看板 console page: orders to ship by urgency (overdue first), each with a 发货 form
+(carrier and tracking number → fulfillment.service.ship_order), the logistics exception queue
+with counts per type and acknowledge / resolve buttons, and an Excel export. Figures come from
+fulfillment.board, the same code path as /api/v1/fulfillment/board and `shopops fulfil
 board`."""
 
 from __future__ import annotations
@@ -12,10 +13,19 @@ from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import UploadFile
 
-from shopops.core.errors import ShopOpsError, ValidationError
+from shopops.core.errors import Conflict, NotFound, ShopOpsError, ValidationError
 from shopops.fulfillment import board as boards
 from shopops.fulfillment.exceptions import KINDS
-from shopops.fulfillment.service import handle_exception, import_tracking_file
+from shopops.fulfillment.service import (
+    ShipmentView,
+    get_shipment,
+    handle_exception,
+    import_tracking_file,
+    ship_order,
+)
+from shopops.fulfillment.sla import CARRIERS
+from shopops.orders.allocation_service import order_brief, order_parcels
+from shopops.orders.lifecycle import IllegalTransition
 from shopops.stores.service import list_stores
 from shopops.web.i18n import Translator
 from shopops.web.page import (
@@ -51,7 +61,20 @@ def _load(request: Request, q: dict[str, str]
             return None, stores, exc
 
 
-async def board_page(request: Request, report: dict[str, Any] | None = None) -> Response:
+def _shipped(request: Request) -> ShipmentView | None:
+    """The shipment just made (?shipped=ID after a 发货), for the page's confirmation."""
+    shipment_id = request.query_params.get("shipped", "")
+    if not shipment_id.isdigit():
+        return None
+    try:
+        with core(request).reader() as uow:
+            return get_shipment(uow, int(shipment_id))
+    except NotFound:
+        return None
+
+
+async def board_page(request: Request, report: dict[str, Any] | None = None,
+                     ship_error: dict[str, Any] | None = None) -> Response:
     user = signed_in(request)
     if user is None:
         return to_login(request)
@@ -74,9 +97,11 @@ async def board_page(request: Request, report: dict[str, Any] | None = None) -> 
         "error": error_message(Translator(lang), error) if error else None,
         "export_url": "/fulfillment/export.xlsx?" + urlencode(q),
         "back": "/fulfillment?" + urlencode(q), "report": report,
+        "carriers": CARRIERS, "ship_url": "/fulfillment/ship?" + urlencode(q),
+        "ship_error": ship_error, "shipped": _shipped(request),
     }
-    return render(request, "fulfillment/board.html", context,
-                  status=error_status(error) if error else 200)
+    status = error_status(error) if error else ship_error["status"] if ship_error else 200
+    return render(request, "fulfillment/board.html", context, status=status)
 
 
 async def board_export(request: Request) -> Response:
@@ -113,6 +138,77 @@ async def handle(request: Request) -> Response:
             "back": "/fulfillment",
             "error": error_message(Translator(lang), exc)}, status=error_status(exc))
     return RedirectResponse(back if back.startswith("/fulfillment") else "/fulfillment",
+                            status_code=303)
+
+
+SHIP_FIELDS = ("carrier", "tracking_no", "warehouse")
+
+
+def _ship_problem(t: Translator, exc: ShopOpsError, form: dict[str, str],
+                  waiting: list[str]) -> dict[str, Any]:
+    """A refused 发货 for the board: the field (in words), a Chinese reason, the service's own
+    message as detail, and what was typed (kept in the row's form)."""
+    field = exc.field if exc.field in SHIP_FIELDS else None
+    if isinstance(exc, IllegalTransition):
+        reason = t("ff.ship.bad_status", status=t("ff.status." + exc.from_status)
+                   if t.has("ff.status." + exc.from_status) else exc.from_status)
+    elif isinstance(exc, Conflict) and field == "tracking_no":
+        reason = t("ff.ship.tracking_taken", number=form.get("tracking_no", ""))
+    elif field == "carrier":
+        reason = t("ff.ship.carrier_missing" if not form.get("carrier") else
+                   "ff.ship.carrier_unknown", carrier=form.get("carrier", ""))
+    elif field == "tracking_no":
+        reason = t("ff.ship.tracking_missing" if not form.get("tracking_no") else
+                   "ff.ship.tracking_bad")
+    elif field == "warehouse":
+        reason = t("ff.ship.pick_warehouse" if not form.get("warehouse") else
+                   "ff.ship.not_waiting", warehouse=form.get("warehouse", ""))
+    else:
+        reason = t("ff.ship.failed")
+    return {"order_id": int(form["order_id"]) if form.get("order_id", "").isdigit() else None,
+            "field": field, "field_label": t("ff.field." + field) if field else "",
+            "reason": reason, "detail": exc.message, "code": exc.code, "form": form,
+            "waiting": waiting, "status": error_status(exc)}
+
+
+async def ship(request: Request) -> Response:
+    """发货 from the board: one order's parcel leaves with a carrier and tracking number
+    (fulfillment.service.ship_order: a paid order is allocated first; stock reserved →
+    shipped; the order's timeline gets the shipment). A refusal shows the board again with
+    the row's field marked and what was typed kept; nothing is stored."""
+    user = signed_in(request)
+    if user is None:
+        return to_login(request)
+    raw = await request.form()
+    form = {k: str(raw.get(k, "")).strip() for k in ("order_id", "carrier", "tracking_no",
+                                                      "warehouse")}
+    waiting: list[str] = []
+    try:
+        if not form["order_id"].isdigit():
+            raise ValidationError(f"order_id {form['order_id']!r} is not an order id",
+                                  field="order_id")
+        if not form["carrier"]:
+            raise ValidationError("carrier: choose the carrier", field="carrier")
+        if not form["tracking_no"]:
+            raise ValidationError("tracking_no: give the tracking number", field="tracking_no")
+        with core(request).uow() as uow:
+            shipment = ship_order(uow, int(form["order_id"]), form["carrier"],
+                                  form["tracking_no"], warehouse=form["warehouse"] or None)
+    except ShopOpsError as exc:
+        if exc.field == "warehouse" and form["order_id"].isdigit():
+            with core(request).reader() as uow:  # the warehouses still to ship from
+                waiting = [p.warehouse for p in order_parcels(uow, int(form["order_id"]))
+                           if p.status == "reserved"]
+        problem = _ship_problem(Translator(current_lang(request)), exc, form, waiting)
+        if problem["order_id"] is not None:
+            try:
+                with core(request).reader() as uow:
+                    problem["order_no"] = order_brief(uow, problem["order_id"]).channel_order_no
+            except NotFound:
+                problem["order_id"] = None
+        return await board_page(request, ship_error=problem)
+    q = _query(request)
+    return RedirectResponse("/fulfillment?" + urlencode({**q, "shipped": shipment.id}),
                             status_code=303)
 
 
@@ -155,3 +251,4 @@ def mount(api: FastAPI) -> None:
     api.add_api_route("/fulfillment/export.xlsx", board_export, methods=["GET"], **html)
     api.add_api_route("/fulfillment/handle", handle, methods=["POST"], **html)
     api.add_api_route("/fulfillment/tracking", tracking_upload, methods=["POST"], **html)
+    api.add_api_route("/fulfillment/ship", ship, methods=["POST"], **html)

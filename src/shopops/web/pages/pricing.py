@@ -4,6 +4,7 @@ saving). Everything goes through `pricing.service`, the code path of /api/v1/pro
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -15,6 +16,7 @@ from fastapi.responses import RedirectResponse, Response
 from shopops.core.errors import ShopOpsError
 from shopops.pricing.coupon_service import coupon_stats
 from shopops.pricing.payloads import FIELDS, KINDS
+from shopops.pricing.promotions import InvalidPromotion
 from shopops.pricing.service import create_promotion, list_promotions, update_promotion
 from shopops.stores.service import list_stores
 from shopops.web.i18n import Translator
@@ -34,9 +36,9 @@ NAV = [NavItem("promotions", "/promotions", "nav.promotions", 60)]
 LIST_COLUMNS = ("code", "name", "type", "store", "level", "starts_at", "ends_at", "active",
                 "claimed", "redeemed")
 FORM_FIELDS = ("type", "code", "name", "store", "skus", "categories", "tiers", "repeat", "cap",
-               "rate", "price", "threshold", "off", "max_off", "per_customer", "max_uses",
-               "budget", "member_tiers", "new_customers_only", "starts_at", "ends_at",
-               "active", "override_reason")
+               "rate", "prices", "items", "price", "threshold", "gift_sku", "gift_quantity",
+               "off", "max_off", "per_customer", "max_uses", "budget", "member_tiers",
+               "new_customers_only", "starts_at", "ends_at", "active", "override_reason")
 
 
 SHOP_TZ = "Asia/Shanghai"  # a platform-wide promotion's times read in 北京时间
@@ -159,23 +161,66 @@ def _tiers(kind: str, value: str) -> list[dict[str, Any]] | None:
     return tiers or None
 
 
+def _lines(value: str) -> list[tuple[int, list[str]]]:
+    """The textarea's non-empty lines, numbered from 1, split on spaces, commas and colons."""
+    found = []
+    for n, raw in enumerate(value.splitlines(), 1):
+        parts = re.split(r"[\s,，:：×*]+", raw.strip())
+        if parts != [""]:
+            found.append((n, parts))
+    return found
+
+
+def _line_error(name: str, n: int, parts: list[str], shape: str) -> InvalidPromotion:
+    return InvalidPromotion(f"{name}: 第{n}行“{' '.join(parts)}”应写成“{shape}”", field=name)
+
+
+def _prices(value: str) -> dict[str, dict[str, str]]:
+    """会员价, one SKU price a line: 'gold P004-01 89' (tier, SKU, price)."""
+    prices: dict[str, dict[str, str]] = {}
+    for n, parts in _lines(value):
+        if len(parts) != 3:
+            raise _line_error("prices", n, parts, "会员等级 SKU 价格")
+        tier, sku, price = parts
+        if sku in prices.get(tier, {}):
+            raise InvalidPromotion(f"prices: 第{n}行 {tier} {sku} 的价格重复", field="prices")
+        prices.setdefault(tier, {})[sku] = price
+    return prices
+
+
+def _items(value: str) -> dict[str, Any]:
+    """组合套装 items, one SKU a line: 'P004-01 2' (units per set; without it 1)."""
+    items: dict[str, Any] = {}
+    for n, parts in _lines(value):
+        if len(parts) > 2 or (len(parts) == 2 and not parts[1].isdigit()):
+            raise _line_error("items", n, parts, "SKU 每套件数")
+        if parts[0] in items:
+            raise InvalidPromotion(f"items: 第{n}行 {parts[0]} 重复", field="items")
+        items[parts[0]] = int(parts[1]) if len(parts) == 2 else 1
+    return items
+
+
 def payload_from_form(form: dict[str, str]) -> dict[str, Any]:
     """The editor's fields as the API payload (empty fields left out)."""
     kind = form.get("type", "")
     data: dict[str, Any] = {"type": kind}
     for name in ("code", "name", "store", "cap", "rate", "price", "threshold", "off",
-                 "max_off", "budget", "starts_at", "ends_at", "override_reason"):
+                 "max_off", "budget", "gift_sku", "starts_at", "ends_at", "override_reason"):
         if form.get(name, "").strip():
             data[name] = form[name].strip()
     for name in ("skus", "categories", "member_tiers"):
         if form.get(name, "").strip():
             data[name] = _texts(form[name])
-    for name in ("per_customer", "max_uses"):
+    for name in ("per_customer", "max_uses", "gift_quantity"):
         value = form.get(name, "").strip()
         if value:
             data[name] = int(value) if value.isdigit() else value
     if form.get("tiers", "").strip():
         data["tiers"] = _tiers(kind, form["tiers"])
+    if form.get("prices", "").strip():
+        data["prices"] = _prices(form["prices"])
+    if form.get("items", "").strip():
+        data["items"] = _items(form["items"])
     if kind == "full_reduction":
         data["repeat"] = form.get("repeat") == "on"
     data["new_customers_only"] = form.get("new_customers_only") == "on"
@@ -192,6 +237,10 @@ def _form_from_view(item: dict[str, Any], timezone: str = SHOP_TZ) -> dict[str, 
     tiers = item.get("tiers") or []
     form["tiers"] = "\n".join(f"{t.get('threshold', t.get('qty'))}:{t.get('off', t.get('rate'))}"
                               for t in tiers)
+    form["prices"] = "\n".join(f"{tier} {sku} {price}" for tier, prices in
+                               (item.get("prices") or {}).items()
+                               for sku, price in prices.items())
+    form["items"] = "\n".join(f"{sku} {units}" for sku, units in (item.get("items") or {}).items())
     for name in ("repeat", "new_customers_only", "active"):
         form[name] = "on" if item.get(name) else ""
     return form
