@@ -25,8 +25,11 @@ from shopops.core.clock import FixedClock
 from shopops.core.errors import ShopOpsError
 from shopops.db.facts import Fact
 from shopops.db.migrate import upgrade
+from shopops.inventory import service as stock
+from shopops.inventory.models import Warehouse
+from shopops.orders.allocation_service import allocate_order
 from shopops.orders.models import Order, OrderLine
-from shopops.orders.placement import OrderExists, place_order
+from shopops.orders.placement import OrderExists, place_order, refund_order
 from shopops.pricing import coupon_service
 from shopops.pricing.models import CouponClaim, PromotionUse
 from shopops.pricing.service import create_promotion, quote_cart
@@ -316,3 +319,87 @@ def test_new_customer_offers_follow_the_order_book_not_the_request(core: App) ->
         ("90.00", True), ("100.00", False)]
     assert first["promotions"] == ["newbie"] and second["promotions"] == []
     assert other["is_new_customer"] is True
+
+
+GIFT = {"type": "gift_with_purchase", "store": "tm-1", "code": "gift-g", "threshold": "300",
+        "gift_sku": "G", "gift_quantity": 2}
+OVER_300 = {**CART, "customer": {"id": "buyer-g"},
+            "lines": [{"sku": "A", "qty": 1}, {"sku": "B", "qty": 2}]}  # 100 + 2 × 150 = 400
+
+
+def test_a_gift_is_a_zero_price_line_that_allocation_ships(core: App) -> None:
+    """满赠: G × 2 (list ¥10) is a line of its own — list price kept, all of it discounted by
+    the gift promotion, nothing paid — in the order, its fact and the stock reservation."""
+    promos(core, GIFT)
+    with core.uow() as uow:
+        placed = place_order(uow, {**OVER_300, "order_no": "G-1"})
+    gift = placed["lines"][-1]
+    assert [line["sku"] for line in placed["lines"]] == ["A", "B", "G"]
+    assert gift == {"id": gift["id"], "sku": "G", "qty": 2, "list_price": "10.00",
+                    "paid_amount": "0.00", "discount_amount": "20.00", "gift": True,
+                    "offers": [{"promotion": "gift-g", "amount": "20.00"}]}
+    assert all("gift" not in line for line in placed["lines"][:-1])
+    assert (placed["list_amount"], placed["discount_amount"], placed["paid_amount"]) == (
+        "420.00", "20.00", "400.00")
+    assert placed["promotions"] == ["gift-g"]
+    with core.uow() as uow:
+        uow.session.add(Warehouse(code="WH-SH", name="上海仓", region="华东"))
+        uow.session.flush()
+        for sku in ("A", "B", "G"):
+            stock.receive(uow, sku, "WH-SH", 5, "PO-1")
+        allocated = allocate_order(uow, placed["id"], province="上海")
+    assert [sorted(parcel.lines) for parcel in allocated.parcels] == [
+        [("A", 1), ("B", 2), ("G", 2)]]
+    with core.reader() as uow:
+        row = uow.session.scalars(select(OrderLine).where(OrderLine.id == gift["id"])).one()
+        stored = (row.quantity, row.list_price, row.discount_amount, row.paid_amount)
+        fact = uow.session.scalars(select(Fact.data).where(Fact.kind == "order.placed")).one()
+        available = {level.sku: level.available for level in stock.stock_levels(uow)}
+    assert stored == (2, Decimal("10.00"), Decimal("20.00"), Decimal("0.00"))
+    assert fact["lines"][-1] == {"sku": "G", "qty": 2, "paid_amount": "0.00",
+                                 "discount_amount": "20.00", "gift": True,
+                                 "offers": [{"promotion": "gift-g", "amount": "20.00"}]}
+    assert available == {"A": 4, "B": 3, "G": 3}
+
+
+def test_refunds_pay_nothing_back_for_a_gift(core: App) -> None:
+    promos(core, GIFT)
+    with core.uow() as uow:
+        first = place_order(uow, {**OVER_300, "order_no": "G-1"})
+        second = place_order(uow, {**OVER_300, "order_no": "G-2"})
+    lines = {line["sku"]: line for line in first["lines"]}
+    with core.uow() as uow:  # the main line B, in full: its 实付 300, the gift stays as it is
+        request = aftersales.create_request(uow, aftersales.NewRequest(
+            first["id"], "quality", sku="B", kind="refund_only", quantity=2))
+        aftersales.approve(uow, request)
+        assert aftersales.refund(uow, request) == Decimal("300.00")
+    with core.uow() as uow:  # the whole order: 400, nothing for the gift
+        assert refund_order(uow, second["id"], reference="test") == Decimal("400.00")
+    with core.reader() as uow:
+        one = uow.session.get(Order, first["id"])
+        two = uow.session.get(Order, second["id"])
+        assert one is not None and two is not None
+        refunded = {ln.id: ln.refund_amount for ln in one.lines}
+        totals = [(one.refund_amount, one.status), (two.refund_amount, two.status)]
+        gift_refunds = [ln.refund_amount for ln in two.lines if ln.paid_amount == 0]
+    assert refunded == {lines["A"]["id"]: Decimal("0.00"), lines["B"]["id"]: Decimal("300.00"),
+                        lines["G"]["id"]: Decimal("0.00")}
+    assert totals == [(Decimal("300.00"), "paid"), (Decimal("400.00"), "refunded")]
+    assert gift_refunds == [Decimal("0.00")]
+
+
+def test_a_gift_sku_missing_from_the_catalog_refuses_the_order_and_stores_nothing(
+        core: App) -> None:
+    promos(core, {**GIFT, "gift_sku": "NOPE"})
+    before = counts(core)
+    error = fails("orders.gift_unavailable", _place, core, {**OVER_300, "order_no": "G-1"})
+    assert error.field == "gifts" and "gift-g" in error.message and "'NOPE'" in error.message
+    assert counts(core) == before
+    with core.uow() as uow:  # below the threshold: no gift, the order goes through
+        placed = place_order(uow, {**OVER_300, "lines": [{"sku": "A", "qty": 1}]})
+    assert [line["sku"] for line in placed["lines"]] == ["A"]
+
+
+def _place(core: App, request: dict[str, Any]) -> None:
+    with core.uow() as uow:
+        place_order(uow, request)

@@ -13,7 +13,12 @@
    a conditional update, 409 ``pricing.coupon_redeemed`` for the second of two orders);
 4. the order and its lines are written (:func:`write_order`): each line's ``discount_amount``
    is its share (分摊) of every offer, to the cent, and ``paid_amount`` what the buyer paid for
-   it — exactly what a refund of that line pays back (after-sales refunds read it);
+   it — exactly what a refund of that line pays back (after-sales refunds read it). Each 满赠
+   gift is a line of its own at the SKU's list price, all of it discounted by the gift's
+   promotion (``paid_amount`` 0), so stock allocation ships it and a refund — of the main line
+   or the whole order — pays nothing back for it. ``order_lines`` has no gift column (none
+   added: a migration for a flag nothing reads yet); a gift line is the one fully discounted
+   by a ``gift_with_purchase`` offer, and ``order.placed`` and the answer mark it ``gift``;
 5. facts ``order.placed`` (each line with its offers) and ``order.paid``.
 
 A failure at any step rolls everything back: no order, no use, no redeemed coupon.
@@ -35,7 +40,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from shopops.catalog.service import sku_ids
+from shopops.catalog.service import sku_ids, sku_prices
 from shopops.core.errors import Conflict, ValidationError
 from shopops.core.money import round_cents
 from shopops.core.uow import UnitOfWork
@@ -65,6 +70,10 @@ class PriceChanged(Conflict):
     code = "orders.price_changed"
 
 
+class GiftUnavailable(Conflict):
+    code = "orders.gift_unavailable"
+
+
 @dataclass(frozen=True, slots=True)
 class PricedLine:
     """One order line as priced: unit list price, the discount it got, what was paid for it."""
@@ -75,6 +84,7 @@ class PricedLine:
     discount: Decimal
     paid: Decimal
     offers: tuple[tuple[str, Decimal], ...] = ()  # (promotion code, its share of the line)
+    gift: bool = False  # 赠品: paid 0, the whole list amount is the gift promotion's
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,6 +194,25 @@ def _lines(quote: Mapping[str, Any]) -> tuple[PricedLine, ...]:
         for line in quote["lines"])
 
 
+def _gift_lines(uow: UnitOfWork, quote: Mapping[str, Any]) -> tuple[PricedLine, ...]:
+    """满赠: each gift of the quote as a zero-price line at its SKU's list price; a gift SKU
+    that is not in the catalog cannot ship, so the order is refused naming the promotion."""
+    gifts = quote["gifts"]
+    prices = sku_prices(uow, [gift["sku"] for gift in gifts]) if gifts else {}
+    out = []
+    for gift in gifts:
+        if gift["sku"] not in prices:
+            raise GiftUnavailable(
+                f"gifts: promotion {gift['promotion']} gives SKU {gift['sku']!r}, which is not "
+                "in the catalog; the order cannot ship it (fix the promotion's gift_sku)",
+                field="gifts", promotion=gift["promotion"], sku=gift["sku"])
+        price = round_cents(prices[gift["sku"]][0])
+        value = price * gift["qty"]
+        out.append(PricedLine(gift["sku"], gift["qty"], price, value, Decimal("0.00"),
+                              ((gift["promotion"], value),), gift=True))
+    return tuple(out)
+
+
 def place_order(uow: UnitOfWork, request: object) -> dict[str, Any]:
     """下单: the cart priced now, caps counted, coupons redeemed and the paid order written, in
     the caller's transaction. Returns the order (:func:`placed_json`)."""
@@ -218,7 +247,7 @@ def place_order(uow: UnitOfWork, request: object) -> dict[str, Any]:
     coupons = [code for code in quote["customer"]["coupons"] if code in used]
     for code in sorted(coupons):
         redeem_coupon(uow, code, buyer["id"], order_no)
-    new = NewOrder(store, buyer["id"], order_no, _lines(quote),
+    new = NewOrder(store, buyer["id"], order_no, _lines(quote) + _gift_lines(uow, quote),
                    Decimal(quote["shipping_fee"]), "checkout",
                    {"promotions": sorted(used), "coupons": sorted(coupons)})
     order = write_order(uow, new, customer_id=customer_id)
@@ -259,16 +288,24 @@ def write_order(uow: UnitOfWork, new: NewOrder, *, customer_id: int | None = Non
     uow.record("order.placed", entity="order", entity_id=order.id, store_id=new.store.id,
                channel_order_no=new.order_no, customer_id=customer_id, customer=new.customer,
                list_amount=str(listed), goods_amount=str(goods), source=new.source,
-               lines=[{"sku": line.sku, "qty": line.quantity, "paid_amount": str(line.paid),
-                       "discount_amount": str(line.discount),
-                       "offers": [{"promotion": code, "amount": str(amount)}
-                                  for code, amount in line.offers]}
-                      for line in new.lines], **new.facts)
+               lines=[_line_json(line) for line in new.lines], **new.facts)
     uow.record("order.paid", entity="order", entity_id=order.id, store_id=new.store.id,
                paid_amount=str(order.paid_amount), goods_amount=str(goods),
                shipping_fee=str(new.shipping_fee), paid_date=order.paid_date.isoformat()
                if order.paid_date else None, source=new.source)
     return order
+
+
+def _line_json(line: PricedLine, *, list_price: bool = False) -> dict[str, Any]:
+    body: dict[str, Any] = {"sku": line.sku, "qty": line.quantity}
+    if list_price:
+        body["list_price"] = str(line.list_price)
+    body.update({
+        "paid_amount": str(line.paid), "discount_amount": str(line.discount),
+        "offers": [{"promotion": code, "amount": str(amount)} for code, amount in line.offers]})
+    if line.gift:
+        body["gift"] = True
+    return body
 
 
 def placed_json(order: Order, new: NewOrder, quote: Mapping[str, Any] | None = None
@@ -282,11 +319,7 @@ def placed_json(order: Order, new: NewOrder, quote: Mapping[str, Any] | None = N
         "paid_amount": str(order.paid_amount),
         "paid_at": (order.paid_at.astimezone(ZoneInfo(new.store.timezone)).isoformat()
                     if order.paid_at else None),  # in the store's time zone, like GET
-        "lines": [{"id": row.id, "sku": line.sku, "qty": line.quantity,
-                   "list_price": str(line.list_price), "discount_amount": str(line.discount),
-                   "paid_amount": str(line.paid),
-                   "offers": [{"promotion": code, "amount": str(amount)}
-                              for code, amount in line.offers]}
+        "lines": [{"id": row.id, **_line_json(line, list_price=True)}
                   for row, line in zip(order.lines, new.lines, strict=True)],
         "promotions": list(new.facts.get("promotions", ())),
         "coupons": list(new.facts.get("coupons", ())),
