@@ -27,6 +27,8 @@ from shopops.db.shop_settings import write_setting
 from shopops.fulfillment.models import Shipment
 from shopops.inventory import service as stock
 from shopops.inventory.models import Warehouse
+from shopops.orders import import_followups as followups_module
+from shopops.orders import import_jobs as jobs_module
 from shopops.orders.allocation_models import OrderAllocation
 from shopops.orders.import_followups import (
     ALLOCATE_KEY,
@@ -342,3 +344,30 @@ def test_api_import_runs_as_a_job_with_follow_ups(shop: App) -> None:
         assert one["followups"]["allocated"] == 1 and one["followups"]["shipments"] == 1
         assert client.get("/api/v1/imports/jobs/nope").status_code == 404
     assert status_of(shop, PAID) == "allocated"
+
+
+def test_a_follow_up_crash_leaves_the_import_committed_and_says_so(
+        shop: App, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*args: object, **kwargs: object) -> FollowupReport:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(followups_module, "follow_up", broken)
+    summary, done = run(shop, PDD_FILE)
+    assert summary.new == 3 and status_of(shop, PAID) == "paid"  # committed
+    assert done.error == "follow-ups failed: RuntimeError: disk on fire"
+
+
+def test_a_job_that_cannot_be_recorded_does_not_import(shop: App,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_table(*args: object) -> None:
+        raise RuntimeError("no such table: import_jobs")
+
+    monkeypatch.setattr(jobs_module, "create_row", no_table)
+    job = new_job([("a.csv", PDD_FILE)])
+    run_job(shop.uow, job, [("a.csv", PDD_FILE)], "pdd-1", None, None)
+    view = job.view()
+    assert view.state == "failed" and view.error is not None
+    assert "import not started" in view.error.message and "shopops db upgrade" in \
+        view.error.message
+    with shop.reader() as uow:
+        assert uow.session.scalar(select(func.count(Order.id))) == 0

@@ -122,8 +122,10 @@ def import_with_followups(uow_factory: Callable[[], UnitOfWork],
         with uow_factory() as uow:
             followups = follow_up(uow, summary.import_id, since, platform=platform,
                                   mapping=mapping)
-    except ShopOpsError as exc:
-        followups = FollowupReport(summary.import_id, error=exc.message)
+    except Exception as exc:  # the import is committed: it stands, the report says why
+        message = exc.message if isinstance(exc, ShopOpsError) else \
+            f"{type(exc).__name__}: {exc}"
+        followups = FollowupReport(summary.import_id, error=f"follow-ups failed: {message}")
     report("followups", 1, 1)
     return summary, followups
 

@@ -171,7 +171,13 @@ def run_job(uow_factory: UowFactory, job: ImportJob, files: Sequence[tuple[str, 
             progress: Callable[[str, int, int], None] | None = None) -> None:
     """Run the import and its follow-ups as ``job``, its row kept up to date. Errors end the
     job (failed, with the error); they are not raised."""
-    create_row(uow_factory, job, store, platform)
+    try:
+        create_row(uow_factory, job, store, platform)
+    except Exception as exc:  # no row, no import: the job ends here, saying why
+        job.finish(None, ShopOpsError(f"import not started: the job could not be recorded "
+                                      f"({type(exc).__name__}: {exc}); is the database "
+                                      "upgraded (`shopops db upgrade`)?"))
+        return
     stop = threading.Event()
     writer = threading.Thread(target=_writer, args=(uow_factory, job, stop), daemon=True,
                               name=f"import-progress-{job.id[:8]}")
@@ -194,7 +200,13 @@ def run_job(uow_factory: UowFactory, job: ImportJob, files: Sequence[tuple[str, 
     finally:
         stop.set()
         writer.join()
-    write_row(uow_factory, job)
+    for attempt in range(3):  # the end must reach the row; another writer may hold the lock
+        try:
+            write_row(uow_factory, job)
+            break
+        except OperationalError:
+            if attempt == 2:
+                raise
 
 
 def new_job(files: Sequence[tuple[str, bytes]]) -> ImportJob:
