@@ -15,8 +15,7 @@ from __future__ import annotations
 import random
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
-from datetime import time as clock_time
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -167,9 +166,11 @@ def _planted(w: _Writer, candidates: list[Any]) -> None:
                                             "approved": requested + 2 * H,
                                             "received": received}))
     w.out.planted["overdue_refund_requests"] = ",".join(str(i) for i in overdue)
-    fresh = [ln for ln in others[OVERDUE:] if ln.delivered_at > w.as_of - 5 * 24 * H]
+    fresh = [ln for ln in others[OVERDUE:]
+             if w.as_of - 5 * 24 * H < ln.delivered_at <= w.as_of - 2 * H]
     for i, line in enumerate(fresh[:7]):  # the queue: 4 to review, 3 awaiting the parcel
-        requested = w.as_of - w.rng.uniform(1, 20) * H
+        # asked 1–20 h ago, but never before the parcel came, and approved (½ h later) by now
+        requested = max(w.as_of - w.rng.uniform(1, 20) * H, line.delivered_at + H)
         steps = {"requested": requested}
         if i >= 4:
             steps["approved"] = requested + 0.5 * H
@@ -181,11 +182,10 @@ def _share(line: Any) -> Decimal:
     return min((paid / int(line.quantity)).quantize(Decimal("0.01")), paid)
 
 
-def build_after_sales(conn: Connection, seed: int, end: date) -> AfterSalesDemo:
-    """Insert the demo's after-sales requests; their facts are returned for the caller to
-    number with the others. Deterministic by seed and end date (its own random stream, so
-    nothing else in the demo moves)."""
-    as_of = datetime.combine(end, clock_time(23, 59, 59), SHANGHAI)
+def build_after_sales(conn: Connection, seed: int, as_of: datetime) -> AfterSalesDemo:
+    """Insert the demo's after-sales requests, none later than `as_of` (the demo's now); their
+    facts are returned for the caller to number with the others. Deterministic by seed and
+    as_of (its own random stream, so nothing else in the demo moves)."""
     writer = _Writer(random.Random(seed * 7919 + 8), as_of)
     for line in _lines(conn, refunded=True):
         _refunded(writer, line)

@@ -44,11 +44,19 @@ class Skeleton:
 
 
 def build_skeleton(rng: np.random.Generator, first_day: date, counts: NDArray[np.int64],
-                   peak: NDArray[np.bool_], shares: NDArray[np.float64]) -> Skeleton:
+                   peak: NDArray[np.bool_], shares: NDArray[np.float64],
+                   as_of: int | None = None) -> Skeleton:
+    """as_of (UTC epoch, within the last day): the last day's orders are spread over the part
+    of the day before it, keeping their order and hour-of-day shape (none is in the future)."""
     day = np.repeat(np.arange(len(counts), dtype=np.int64), counts)
     n = len(day)
     epoch0 = int(local_midnight(first_day).timestamp())
     at = epoch0 + day * DAY + seconds_of_day(rng, n, peak[day])
+    if as_of is not None and len(counts):
+        last_midnight = epoch0 + (len(counts) - 1) * DAY
+        span = min(max(as_of - last_midnight + 1, 1), DAY)
+        last = day == len(counts) - 1
+        at[last] = last_midnight + (at[last] - last_midnight) * span // DAY
     order = np.argsort(at, kind="stable")
     day, at = day[order], at[order]
     cumulative = np.cumsum(shares[day], axis=1)

@@ -17,8 +17,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
-from datetime import time as clock_time
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -121,6 +120,8 @@ class _Writer:
             row["status"] = "in_transit"
             return
         at = shipped + self.rng.uniform(1, 5) * H
+        if at > self.as_of:  # shipped within the last hours: not picked up yet
+            return
         self.scan(order, row, at, "collected", f"【{origin}】快件已揽收", origin)
         end = order.delivered_at or self.as_of
         steps = [(at + (end - at) * 0.35, "in_transit", f"快件已到达【{hub}】", hub),
@@ -136,10 +137,10 @@ class _Writer:
             row["status"], row["delivered_at"] = "delivered", order.delivered_at
 
 
-def build_fulfillment(conn: Connection, seed: int, last_day: date) -> FulfillmentDemo:
-    """Shipments and scans for the orders shipped in the last WINDOW_DAYS, with the planted
-    exceptions; returns the facts to append and what the exception rules find."""
-    as_of = datetime.combine(last_day, clock_time(23, 59, 59), SHANGHAI)
+def build_fulfillment(conn: Connection, seed: int, as_of: datetime) -> FulfillmentDemo:
+    """Shipments and scans for the orders shipped in the last WINDOW_DAYS before `as_of` (the
+    demo's now; no scan is later), with the planted exceptions; returns the facts to append
+    and what the exception rules find."""
     writer = _Writer(random.Random(seed + 4), as_of)
     found_orders = _orders(conn, as_of - timedelta(days=WINDOW_DAYS))
     orders = [o for o in found_orders if o.shipped_at is not None]

@@ -28,7 +28,7 @@ class Plan:
     skeleton: Skeleton
     epoch0: int  # UTC epoch of the first day's local midnight
     phases: I64  # per day: 0 ordinary, 1 warm-up, 2 peak, 3 tail
-    as_of: int  # end of the last day: steps after it have not happened yet
+    as_of: int  # the demo's now (UTC epoch): steps after it have not happened yet
     last_day: int
     drop_sku: int  # planted: sales fall by half on the last day
     slow_skus: I64  # planted: demand nearly gone for the last months
@@ -183,7 +183,8 @@ def _timeline(rng: np.random.Generator, plan: Plan, at: I64, delay: I64, store: 
     ship_hours = np.where(fast, rng.uniform(1, 22, n), rng.uniform(2, 44, n))
     created = np.where(cancelled, at, at - delay)
     paid = np.where(cancelled, -1, at)
-    cancelled_at = np.where(cancelled, at + rng.integers(900, 1800, n), -1)
+    cancelled_at = np.where(cancelled, np.minimum(at + rng.integers(900, 1800, n), plan.as_of),
+                            -1)
     shipped = at + (ship_hours * 3600).astype(np.int64)
     delivered = shipped + rng.integers(20 * 3600, 96 * 3600, n)
     completed = delivered + rng.integers(DAY, 8 * DAY, n)

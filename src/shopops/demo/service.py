@@ -1,9 +1,12 @@
 """`shopops demo`: build the whole demo shop in one transaction.
 
-The shop runs `days` complete business days (Asia/Shanghai) ending with `end_date`, which
-defaults to today: the data describe the shop as of the close of end_date (23:59:59), so order
-steps (shipped, delivered, completed, refunded) later than that have not happened yet.
-Same seed + end_date + orders + days ⇒ the same rows, byte for byte."""
+The shop runs `days` business days (Asia/Shanghai) ending with `end_date`, which defaults to
+today: the data describe the shop as of the demo's now (`as_of`): the close of end_date
+(23:59:59), or the clock's now when end_date is today, so nothing stored is dated later than
+the moment the demo was built. Order steps (shipped, delivered, completed, refunded), scans,
+after-sales steps, stock moves and purchase orders later than `as_of` have not happened yet;
+today's orders are spread over the part of today that has passed.
+Same seed + end_date + orders + days (+ as_of when end_date is today) ⇒ the same rows."""
 
 from __future__ import annotations
 
@@ -57,6 +60,7 @@ class DemoSummary:
     ad_rows: int
     start_date: date
     end_date: date
+    as_of: datetime  # the demo's now: nothing stored is later
     planted: dict[str, str]
     seconds: float
 
@@ -73,7 +77,9 @@ def build_demo_shop(app: App, *, seed: int = 42, orders: int = 20_000,
         raise ValidationError("the demo needs at least 100 orders over at least 30 days",
                               field="orders" if orders < 100 else "days")
     started = time.perf_counter()
-    end = end_date or business_date(app.clock.now(), "Asia/Shanghai")
+    now = app.clock.now()
+    end = end_date or business_date(now, "Asia/Shanghai")
+    as_of = demo_as_of(end, now)
     with app.engine.connect().execution_options(shopops_write=True) as conn, conn.begin():
         if has_stores(conn) and not reset:
             raise Conflict("the database already has stores; rebuild the demo with reset=True "
@@ -81,7 +87,7 @@ def build_demo_shop(app: App, *, seed: int = 42, orders: int = 20_000,
         if reset:
             wipe_all(conn)
         tune_for_bulk(conn)
-        counts = _Builder(conn, np.random.default_rng(seed), end, days, orders,
+        counts = _Builder(conn, np.random.default_rng(seed), end, days, orders, as_of,
                           progress or _quiet).build(seed)
         advance_sequences(conn)
         refresh_statistics(conn)
@@ -89,11 +95,21 @@ def build_demo_shop(app: App, *, seed: int = 42, orders: int = 20_000,
     return DemoSummary(**counts, seconds=round(time.perf_counter() - started, 2))
 
 
+def demo_as_of(end: date, now: datetime) -> datetime:
+    """The demo's now: the clock's now while it is within end's business day, else the close
+    of end (23:59:59 Shanghai) — a past day has closed; a future end day is a simulation."""
+    close = datetime.combine(end, clock_time(23, 59, 59), SHANGHAI)
+    if local_midnight(end) <= now < close:
+        return now.astimezone(SHANGHAI).replace(microsecond=0)
+    return close
+
+
 class _Builder:
     def __init__(self, conn: Connection, rng: np.random.Generator, end: date, days: int,
-                 orders: int, progress: Progress) -> None:
+                 orders: int, as_of: datetime, progress: Progress) -> None:
         self.conn, self.rng, self.progress = conn, rng, progress
         self.days = rhythm.day_list(end, days)
+        self.as_of = as_of
         self.orders = orders
         self.next_fact = 1
 
@@ -114,21 +130,21 @@ class _Builder:
         insert_rows(self.conn, TABLES["ad_spend_daily"], ad_rows)
         best = stock.pick_best_seller(units, [plan.drop_sku, *plan.slow_skus.tolist()])
         self._stock(cat, shipments, units, best, plan.slow_skus)
-        suppliers.build_purchasing(self.conn, seed, self.days[-1], int(cat.sku_ids[best]))
-        after_sales = aftersales.build_after_sales(self.conn, seed, self.days[-1])
+        suppliers.build_purchasing(self.conn, seed, self.days[-1], int(cat.sku_ids[best]),
+                                   self.as_of)
+        after_sales = aftersales.build_after_sales(self.conn, seed, self.as_of)
         self._facts(after_sales.facts)
-        shipping = build_fulfillment(self.conn, seed, self.days[-1])
+        shipping = build_fulfillment(self.conn, seed, self.as_of)
         self._facts(shipping.facts)
         promotions = build_promotions(self.conn, cat, self.days[-1])
-        as_of = datetime.combine(self.days[-1], clock_time(23, 59, 59), SHANGHAI)
-        self._facts([{"kind": "demo.built", "occurred_at": as_of, "store_id": None,
+        self._facts([{"kind": "demo.built", "occurred_at": self.as_of, "store_id": None,
                       "entity": "demo", "entity_id": seed,
                       "data": {"seed": seed, "orders": self.orders, "days": len(self.days),
                                "end_date": self.days[-1].isoformat()}}])
         return {"stores": len(cat.stores), "categories": len(cat.categories),
                 "skus": len(cat.skus), "customers": n_customers, "orders": self.orders,
                 "order_lines": lines, "traffic_rows": traffic_count, "ad_rows": len(ad_rows),
-                "start_date": self.days[0], "end_date": self.days[-1],
+                "start_date": self.days[0], "end_date": self.days[-1], "as_of": self.as_of,
                 "planted": {"sales_drop_sku": cat.codes[plan.drop_sku],
                             "about_to_run_out_sku": cat.codes[best],
                             "slow_mover_skus": ",".join(cat.codes[s] for s in plan.slow_skus),
@@ -140,11 +156,12 @@ class _Builder:
         counts = rhythm.daily_order_counts(self.rng, weights, self.orders)
         phases = rhythm.phase_codes(self.days)
         shares = rhythm.store_shares(self.days)
-        skeleton = customers.build_skeleton(self.rng, self.days[0], counts, phases == 2, shares)
+        as_of = int(self.as_of.timestamp())
+        skeleton = customers.build_skeleton(self.rng, self.days[0], counts, phases == 2, shares,
+                                            as_of)
         drop, slow = _planted_skus(cat)
         epoch0 = int(local_midnight(self.days[0]).timestamp())
-        plan = Plan(cat, skeleton, epoch0, phases, epoch0 + len(self.days) * customers.DAY - 1,
-                    len(self.days) - 1, drop, slow,
+        plan = Plan(cat, skeleton, epoch0, phases, as_of, len(self.days) - 1, drop, slow,
                     max(0, len(self.days) - SLOW_FROM_DAYS_BACK))
         return plan, weights / weights.sum() * self.orders, shares
 
@@ -208,7 +225,8 @@ class _Builder:
     def _stock(self, cat: Catalog, shipments: NDArray[np.int64], units: NDArray[np.int64],
                best: int, slow: NDArray[np.int64]) -> None:
         self.progress("stock", 0, 1)
-        ledger = stock.build_ledger(self.rng, cat, self.days, shipments, units, best, slow)
+        ledger = stock.build_ledger(self.rng, cat, self.days, shipments, units, best, slow,
+                                    self.as_of)
         insert_rows(self.conn, TABLES["stock_moves"], ledger.moves)
         insert_rows(self.conn, TABLES["stock_balances"], ledger.balances)
         self._facts(stock.move_facts(ledger.moves))

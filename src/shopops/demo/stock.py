@@ -28,6 +28,7 @@ RUN_OUT_COVER = 1.3  # days of cover it has left
 class Ledger:
     moves: list[Row] = field(default_factory=list)
     balances: list[Row] = field(default_factory=list)
+    as_of: datetime | None = None  # no move later than this
 
 
 def warehouse_rows() -> list[Row]:
@@ -44,8 +45,10 @@ def pick_best_seller(units: NDArray[np.int64], exclude: list[int]) -> int:
 
 def build_ledger(rng: np.random.Generator, cat: Catalog, days: list[date],
                  shipments: NDArray[np.int64], units: NDArray[np.int64], best_seller: int,
-                 slow_skus: NDArray[np.int64]) -> Ledger:
-    """shipments: ledger day × sku × warehouse units shipped; units: day × sku units sold."""
+                 slow_skus: NDArray[np.int64], as_of: datetime | None = None) -> Ledger:
+    """shipments: ledger day × sku × warehouse units shipped; units: day × sku units sold.
+    as_of (the demo's now): the last day's receipt (09:00) and shipment batch (20:00) are
+    booked at as_of when that is earlier — no move is dated in the future."""
     window, n_sku, n_wh = shipments.shape
     first = days[len(days) - window]
     rate = shipments.mean(axis=0)
@@ -55,7 +58,7 @@ def build_ledger(rng: np.random.Generator, cat: Catalog, days: list[date],
     reorder[slow_skus] = -1  # nobody re-orders a slow mover
     balance = up_to.copy()
     balance[slow_skus] = rng.integers(60, 180, (len(slow_skus), n_wh))  # bought too much
-    ledger = Ledger()
+    ledger = Ledger(as_of=as_of)
     for s, w in zip(*np.nonzero(balance), strict=True):
         _move(ledger, cat, first, 0, s, w, "adjustment", int(balance[s, w]), "STK-OPEN", "期初盘点")
     late_po_day = max(window - LATE_PO_DAYS, 0)
@@ -96,6 +99,8 @@ def _late_po(remaining: NDArray[np.int64], balance: NDArray[np.int64],
 def _move(ledger: Ledger, cat: Catalog, day: date, hour: int, sku: int, wh: int, kind: str,
           quantity: int, reference: str, reason: str) -> None:
     at = datetime.combine(day, time(hour), SHANGHAI)
+    if ledger.as_of is not None:
+        at = min(at, ledger.as_of)
     ledger.moves.append({"id": len(ledger.moves) + 1, "sku_id": int(cat.sku_ids[sku]),
                          "warehouse_id": int(wh) + 1, "kind": kind, "quantity": quantity,
                          "occurred_at": at, "reference": reference, "reason": reason})

@@ -57,8 +57,11 @@ def _at(day: date, hour: int) -> datetime:
     return datetime.combine(day, time(hour), SHANGHAI)
 
 
-def build_purchasing(conn: Connection, seed: int, end: date, run_out_sku_id: int) -> dict[str, int]:
-    """Write suppliers, terms and the purchase history; returns the row counts."""
+def build_purchasing(conn: Connection, seed: int, end: date, run_out_sku_id: int,
+                     as_of: datetime | None = None) -> dict[str, int]:
+    """Write suppliers, terms and the purchase history (nothing later than `as_of`, the demo's
+    now; default the close of `end`); returns the row counts."""
+    as_of = as_of or datetime.combine(end, time(23, 59, 59), SHANGHAI)
     rng = np.random.default_rng(seed + 9009)
     created = _at(end - timedelta(days=730), 9)
     suppliers = [{"id": i + 1, "code": s[0], "name": s[1], "contact": None,
@@ -73,7 +76,7 @@ def build_purchasing(conn: Connection, seed: int, end: date, run_out_sku_id: int
                               == TABLES["products"].c.category_id)
                         .order_by(TABLES["skus"].c.id)).all()
     terms, preferred = _terms(rng, skus)
-    orders, lines, receipts = _history(conn, rng, preferred, terms, end, run_out_sku_id)
+    orders, lines, receipts = _history(conn, rng, preferred, terms, end, run_out_sku_id, as_of)
     for name, rows in (("suppliers", suppliers), ("supplier_terms", terms),
                        ("purchase_orders", orders), ("purchase_order_lines", lines),
                        ("purchase_receipts", receipts)):
@@ -107,7 +110,7 @@ def _terms(rng: np.random.Generator, skus: Sequence[Any]
 
 
 def _history(conn: Connection, rng: np.random.Generator, preferred: dict[int, list[int]],
-             terms: list[Row], end: date, run_out: int
+             terms: list[Row], end: date, run_out: int, as_of: datetime
              ) -> tuple[list[Row], list[Row], list[Row]]:
     m = StockMove.__table__.c
     moves = conn.execute(select(m.sku_id, m.warehouse_id, m.quantity, m.occurred_at,
@@ -141,7 +144,7 @@ def _history(conn: Connection, rng: np.random.Generator, preferred: dict[int, li
                        "created_at": _at(sent, 10), "sent_at": _at(sent, 11),
                        "expected_on": sent + timedelta(days=spec[3]),
                        "closed_at": None if status == "partially_received"
-                       else received_at + timedelta(hours=1), "note": None})
+                       else min(received_at + timedelta(hours=1), as_of), "note": None})
         for move in group:
             accepted = int(move.quantity)
             defective = (math.ceil(accepted * rng.uniform(0.02, 0.08))
