@@ -371,3 +371,32 @@ def test_a_job_that_cannot_be_recorded_does_not_import(shop: App,
         view.error.message
     with shop.reader() as uow:
         assert uow.session.scalar(select(func.count(Order.id))) == 0
+
+
+def test_progress_reaches_the_row_while_the_import_runs(shop: App) -> None:
+    """Another process sees the job while it runs: the row exists (written before the import's
+    transaction) and, on PostgreSQL, moves with the progress. SQLite has one writer: the
+    import holds its lock from BEGIN IMMEDIATE, so the row catches up when the import commits
+    (the process that runs it has the live progress in memory)."""
+    live = shop.engine.dialect.name == "postgresql"
+    seen: list[tuple[str, str, int]] = []
+    job = new_job([("a.csv", PDD_FILE)])
+
+    def watch(stage: str, done: int, total: int) -> None:
+        if (stage, done) != ("read", 2):
+            return
+        for _ in range(50):  # the writer thread writes every WRITE_EVERY seconds
+            with shop.reader() as uow:
+                row = uow.session.get(ImportJobRecord, job.id)
+                assert row is not None and row.state == "running"
+                if not live or row.done >= 1:
+                    seen.append((row.state, row.stage, row.done))
+                    return
+            time.sleep(0.1)
+
+    run_job(shop.uow, job, [("a.csv", PDD_FILE)], "pdd-1", None, None, watch)
+    assert seen and seen[0][:2] == ("running", "read"), seen
+    if live:
+        assert seen[0][2] >= 1  # the row moved while the import was running
+    with shop.reader() as uow:
+        assert job_view(uow, job.id).state == "done"

@@ -5,9 +5,12 @@ in a thread of its own (`ImportJobs.start`); the CLI runs it in place (`run_job`
 
 The import is one transaction (all or nothing); the job row is written beside it in short
 transactions of its own: created before the import, the latest progress written by a writer
-thread at most every ``WRITE_EVERY`` seconds (on SQLite it waits for the import's write lock
-without holding up the import), the end written after the import commits. A progress write
-only applies when it is newer than the row (``seq``), so a late one never undoes the end.
+thread at most every ``WRITE_EVERY`` seconds, the end written after the import commits. On
+PostgreSQL other processes see the progress move; SQLite has one writer and the import holds
+it from ``BEGIN IMMEDIATE``, so there the writer thread waits (without holding up the import)
+and the row catches up at the commit — the running process has the live progress in memory.
+A progress write only applies when it is newer than the row (``seq``), so a late one never
+undoes the end.
 """
 
 from __future__ import annotations
