@@ -44,9 +44,11 @@ def create_triggers() -> None:
                 ON CONFLICT (id) DO UPDATE SET token = EXCLUDED.token;
                 RETURN NULL;
             END $$""")
-        op.execute(f"CREATE TRIGGER {PG_TRIGGERS[0]} AFTER INSERT OR UPDATE OR DELETE ON "
+        # BEFORE the statement: the token row is locked before any promotion row, so two
+        # transactions writing promotions wait for each other there and never deadlock
+        op.execute(f"CREATE TRIGGER {PG_TRIGGERS[0]} BEFORE INSERT OR UPDATE OR DELETE ON "
                    f"promotions FOR EACH STATEMENT EXECUTE FUNCTION {PG_FUNCTION}()")
-        op.execute(f"CREATE TRIGGER {PG_TRIGGERS[1]} AFTER TRUNCATE ON promotions "
+        op.execute(f"CREATE TRIGGER {PG_TRIGGERS[1]} BEFORE TRUNCATE ON promotions "
                    f"FOR EACH STATEMENT EXECUTE FUNCTION {PG_FUNCTION}()")
         return
     for name, event in zip(SQLITE_TRIGGERS, ("INSERT", "UPDATE", "DELETE"), strict=True):
