@@ -185,40 +185,52 @@ class BulkWriter:
 
 
 Statements = Sequence[tuple[str, Sequence[str], Sequence[Sequence[Any]]]]
-MINUTE = timedelta(minutes=1)
+MINUTE, HOUR = timedelta(minutes=1), timedelta(hours=1)
 
 
 class LocalTimes:
     """An export's local ``YYYY-MM-DD HH:MM:SS`` text (a real time) as ``UtcDateTime`` stores
-    it: on PostgreSQL the aware time, on SQLite the naive UTC text — per minute of local time
-    the UTC minute is worked out once (when the minute has one offset, in whole minutes) and
-    the seconds are copied; any other minute is converted in full."""
+    it: on PostgreSQL the aware time, on SQLite the naive UTC text. Per hour of local time
+    with one offset in whole hours, the UTC hour is worked out once and minutes and seconds
+    are copied; per minute likewise for offsets in whole minutes; anything else (a change of
+    offset within the minute, seconds in the offset) is converted in full."""
 
     def __init__(self, writer: BulkWriter, zone: ZoneInfo) -> None:
         self.postgres, self.zone = writer.postgres, zone
+        self.hours: dict[str, str] = {}
         self.minutes: dict[str, str] = {}
 
-    def __call__(self, text: str) -> Any:
+    def stored(self, text: str) -> Any:
         if self.postgres:
             return datetime.fromisoformat(text).replace(tzinfo=self.zone)
+        prefix = self.hours.get(text[:13])
+        if prefix is None:
+            prefix = self._prefix(self.hours, text[:13], ":00:00", ":59:59", HOUR)
+        if prefix:
+            return prefix + text[13:] + ".000000"
         prefix = self.minutes.get(text[:16])
         if prefix is None:
-            prefix = self._minute(text[:16])
+            prefix = self._prefix(self.minutes, text[:16], ":00", ":59", MINUTE)
         if prefix:
             return prefix + text[16:] + ".000000"
         at = datetime.fromisoformat(text).replace(tzinfo=self.zone)
         return at.astimezone(UTC).isoformat(" ", "microseconds")[:-6]
 
-    def _minute(self, minute: str) -> str:
-        start = datetime.fromisoformat(minute + ":00").replace(tzinfo=self.zone)
-        end = datetime.fromisoformat(minute + ":59").replace(tzinfo=self.zone)
+    __call__ = stored
+
+    def _prefix(self, known: dict[str, str], local: str, first: str, last: str,
+                unit: timedelta) -> str:
+        """The UTC text of ``local`` (an hour or a minute) when the whole of it has one offset
+        in whole ``unit``s, else "" (look closer)."""
+        start = datetime.fromisoformat(local + first).replace(tzinfo=self.zone)
+        end = datetime.fromisoformat(local + last).replace(tzinfo=self.zone)
         offset = start.utcoffset()
-        prefix = ""  # "": convert each time of this minute in full
-        if offset is not None and offset == end.utcoffset() and not offset % MINUTE:
-            prefix = start.astimezone(UTC).isoformat(" ")[:16]
-        if len(self.minutes) >= 100_000:
-            self.minutes.clear()
-        self.minutes[minute] = prefix
+        prefix = ""
+        if offset is not None and offset == end.utcoffset() and not offset % unit:
+            prefix = start.astimezone(UTC).isoformat(" ")[:len(local)]
+        if len(known) >= 100_000:
+            known.clear()
+        known[local] = prefix
         return prefix
 
     def day(self, text: str) -> Any:

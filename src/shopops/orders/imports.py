@@ -567,7 +567,7 @@ class _NewRows:
             entry = self._money(amounts)
         (list_cents, discount_cents, goods_cents, shipping_cents, paid_cents, refund_cents,
          unit_cents, line_discount_cents, line_refund_cents, listed, goods, paid) = entry[1]
-        time, store_id, batch_id = self.times, self.store_id, self.batch_id
+        time, store_id, batch_id = self.times.stored, self.store_id, self.batch_id
         created = time(order.created)
         paid_at = None if order.paid is None else time(order.paid)
         shipped = None if order.shipped is None else time(order.shipped)
@@ -592,7 +592,7 @@ class _NewRows:
         return (
             order_id, store_id, order.channel_order_no, None, status, list_cents,
             discount_cents, goods_cents, shipping_cents, paid_cents, refund_cents, created,
-            paid_at, None if order.paid is None else time.day(order.paid), shipped, None,
+            paid_at, None if order.paid is None else self.times.day(order.paid), shipped, None,
             completed, None, None, *((None,) if PROMISED else ()),
         )
 
