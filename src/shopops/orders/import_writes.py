@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from itertools import chain
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -36,6 +37,7 @@ from shopops.core.uow import UnitOfWork
 BIG_CACHE_KIB = 256 * 1024
 STAGING_CACHE_KIB = 64 * 1024  # the temporary tables hold one chunk: never spilled to a file
 STAGING_PREFIX = "shopops_import_"
+STAGING_ROWS = 50  # rows per staging INSERT (50 × 20 values: far below SQLite's 32,766)
 LOOKUP_CHUNK = 2_000  # order numbers per look-up (SQLite's bound-parameter limit is far above)
 ORDER_COLUMNS = (
     "id", "store_id", "channel_order_no", "customer_id", "status", "list_amount",
@@ -264,8 +266,7 @@ class Staging:
                 if not rows:
                     continue
                 temp = self._temp_table(cursor, table, tuple(columns))
-                marks = ", ".join("?" * len(columns))
-                cursor.executemany(f"INSERT INTO temp.{temp} VALUES ({marks})", rows)
+                self._fill(cursor, temp, len(columns), rows)
                 names = ", ".join(columns)
                 moves.append(f"INSERT INTO {table} ({names}) SELECT {names} FROM temp.{temp} "
                              "ORDER BY rowid")
@@ -273,6 +274,21 @@ class Staging:
         finally:
             cursor.close()
         return lambda: self._run(moves)
+
+    @staticmethod
+    def _fill(cursor: Any, temp: str, width: int, rows: Sequence[Sequence[Any]]) -> None:
+        """Rows into a temporary table, STAGING_ROWS per statement (a statement per row
+        costs as much again as binding the values), in their order."""
+        one = f"({', '.join('?' * width)})"
+        whole = len(rows) - len(rows) % STAGING_ROWS
+        if whole:
+            values = list(chain.from_iterable(rows[:whole]))
+            statement = f"INSERT INTO temp.{temp} VALUES {', '.join([one] * STAGING_ROWS)}"
+            step = STAGING_ROWS * width
+            for start in range(0, len(values), step):
+                cursor.execute(statement, values[start:start + step])
+        if whole < len(rows):
+            cursor.executemany(f"INSERT INTO temp.{temp} VALUES {one}", rows[whole:])
 
     def _temp_table(self, cursor: Any, table: str, columns: tuple[str, ...]) -> str:
         temp = self.tables.get((table, columns))
