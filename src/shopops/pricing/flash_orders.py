@@ -1,5 +1,6 @@
-"""The 秒杀 buy's writes on PostgreSQL in one statement: the buyer's customer (found or created),
-the order and its line, the hold, both facts and the pool's conditional update.
+"""The 秒杀 buy on PostgreSQL in one statement: the buyer's count (within the limit), the pool's
+conditional update, the buyer's customer (found or created), the order and its line, the hold
+and both facts.
 
 Why: a buy is the hottest path of a flash sale. Written one statement at a time (SQLite, and
 :func:`shopops.pricing.flash_service.buy` without this) it is eleven round trips to the
@@ -9,9 +10,12 @@ step-by-step path writes (``customers.service.customers_for_buyers``,
 ``orders.service.place_unpaid_order``, the hold, ``flash_sale.held``, the pool) — checked by
 ``tests/integration/test_flash_sale.py::test_one_statement_buy_writes_what_the_steps_write``.
 
-The pool's ``UPDATE … WHERE remaining >= qty`` is still the guard: when it takes no row the
-caller rolls the whole transaction back (order, hold, facts, customer). The buyer's count was
-taken before, in its own statement, so row locks stay buyer → pool as everywhere else.
+The pool's ``UPDATE … WHERE remaining >= qty`` is still the guard, and the buyer's upsert
+``… WHERE bought + qty <= per_customer`` the limit: the pool's UPDATE runs only once the
+buyer's row is counted (``EXISTS (SELECT 1 FROM counted)``), so row locks go buyer → pool as
+in every other use case, and the customer, order, line, hold and facts are written only from
+the pool's returned row — a refused buy writes nothing but perhaps the count, which the
+caller's rollback undoes.
 
 Asynchronous commit (``synchronous_commit = off`` for the buy's transaction only, unless
 ``SHOPOPS_FLASH_DURABLE_BUYS`` is set): every buy waits for the pool row's lock, and a lock is
@@ -38,20 +42,37 @@ from shopops.core.money import yuan_to_cents
 from shopops.core.uow import UnitOfWork
 
 BUY_SQL = """
-WITH ident AS (
+WITH s AS (
+  SELECT remaining FROM flash_sales
+  WHERE id = CAST(:sale AS integer) AND created_at = CAST(:created AS timestamptz)),
+counted AS (
+  INSERT INTO flash_sale_buyers (flash_sale_id, customer, bought)
+  SELECT CAST(:sale AS integer), CAST(:buyer AS varchar), CAST(:qty AS integer)
+  FROM s WHERE s.remaining >= CAST(:qty AS integer)
+  ON CONFLICT (flash_sale_id, customer) DO UPDATE
+  SET bought = flash_sale_buyers.bought + excluded.bought
+  WHERE flash_sale_buyers.bought + excluded.bought <= CAST(:limit AS integer)
+  RETURNING id),
+pool AS (
+  UPDATE flash_sales SET remaining = remaining - CAST(:qty AS integer),
+                         held = held + CAST(:qty AS integer)
+  WHERE id = CAST(:sale AS integer) AND remaining >= CAST(:qty AS integer)
+    AND EXISTS (SELECT 1 FROM counted)
+  RETURNING id),
+ident AS (
   SELECT customer_id FROM customer_identities
   WHERE store_id = CAST(:store AS integer) AND buyer_id = CAST(:buyer AS varchar)),
 new_customer AS (
   INSERT INTO customers (name, region, created_at)
   SELECT CASE WHEN CAST(:buyer AS varchar) LIKE 'phone:%' THEN NULL
               ELSE CAST(:buyer AS varchar) END, NULL, CAST(:now AS timestamptz)
-  WHERE NOT EXISTS (SELECT 1 FROM ident) RETURNING id),
+  FROM pool WHERE NOT EXISTS (SELECT 1 FROM ident) RETURNING id),
 new_identity AS (
   INSERT INTO customer_identities (customer_id, store_id, buyer_id)
   SELECT id, CAST(:store AS integer), CAST(:buyer AS varchar) FROM new_customer
   RETURNING customer_id),
 buyer AS (SELECT customer_id FROM ident UNION ALL SELECT customer_id FROM new_identity),
-n AS (SELECT nextval(pg_get_serial_sequence('orders', 'id')) AS id),
+n AS (SELECT nextval(pg_get_serial_sequence('orders', 'id')) AS id FROM pool),
 o AS (
   INSERT INTO orders (id, store_id, channel_order_no, customer_id, status, list_amount,
                       discount_amount, goods_amount, paid_amount, shipping_fee, refund_amount,
@@ -88,12 +109,9 @@ fact AS (
          json_build_object('flash_sale', CAST(:sale AS integer),
                            'customer', CAST(:buyer AS text), 'qty', CAST(:qty AS integer),
                            'order', o.id, 'order_no', o.channel_order_no)
-  FROM o, hold),
-pool AS (
-  UPDATE flash_sales SET remaining = remaining - CAST(:qty AS integer),
-                         held = held + CAST(:qty AS integer)
-  WHERE id = CAST(:sale AS integer) AND remaining >= CAST(:qty AS integer) RETURNING id)
-SELECT o.id, o.channel_order_no, hold.id, (SELECT count(*) FROM pool){commit} FROM o, hold
+  FROM o, hold)
+SELECT (SELECT remaining FROM s), (SELECT count(*) FROM counted), (SELECT count(*) FROM pool),
+       (SELECT id FROM o), (SELECT channel_order_no FROM o), (SELECT id FROM hold){commit}
 """
 # the transaction's commit does not wait for the WAL flush (SET LOCAL, this transaction only)
 ASYNC_COMMIT = ", set_config('synchronous_commit', 'off', true)"
@@ -106,25 +124,45 @@ def durable_buys() -> bool:
 
 
 @dataclass(frozen=True, slots=True)
+class Terms:
+    """A sale's terms, fixed once it is created (a buy's cache; ``created_at`` tells a sale
+    from another with the same id in a rebuilt database)."""
+
+    id: int
+    store_id: int
+    sku_id: int
+    price: Decimal
+    list_price: Decimal
+    per_customer: int
+    hold_minutes: int
+    starts_at: datetime | None
+    ends_at: datetime | None
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class Placed:
-    order_id: int
-    order_no: str
-    hold_id: int
-    taken: bool  # False: the pool had too few units — the caller must roll back
+    remaining: int | None  # the pool before the buy; None: no such sale (with these terms)
+    counted: bool  # False: sold out (remaining < qty) or over the buyer's limit
+    taken: bool  # False: the pool had too few units meanwhile — the caller must roll back
+    order_id: int | None
+    order_no: str | None
+    hold_id: int | None
 
 
-def buy_in_one_statement(uow: UnitOfWork, *, sale_id: int, store_id: int, sku_id: int,
-                         buyer: str, qty: int, list_price: Decimal, price: Decimal,
-                         now: datetime, until: datetime, prefix: str,
-                         durable: bool = False) -> Placed:
-    """The buy's writes after the buyer was counted (PostgreSQL only). Unless ``durable``,
-    the buy commits without waiting for the WAL flush (see the module notes)."""
-    goods = price * qty
-    listed = max(list_price * qty, goods)
+def buy_in_one_statement(uow: UnitOfWork, sale: Terms, buyer: str, qty: int, now: datetime,
+                         until: datetime, prefix: str, durable: bool = False) -> Placed:
+    """The whole buy (PostgreSQL only): row locks buyer → pool as everywhere else (the pool's
+    UPDATE waits for the buyer's count); nothing but the count is written unless the pool
+    gave the units. Unless ``durable``, it commits without waiting for the WAL flush (see the
+    module notes). The caller rolls back unless ``counted`` and ``taken``."""
+    goods = sale.price * qty
+    listed = max(sale.list_price * qty, goods)
     row = uow.session.connection().execute(BUY[not durable], {
-        "store": store_id, "buyer": buyer, "now": now, "until": until, "prefix": prefix,
+        "sale": sale.id, "created": sale.created_at, "limit": sale.per_customer,
+        "store": sale.store_id, "buyer": buyer, "now": now, "until": until, "prefix": prefix,
         "list_amount": yuan_to_cents(listed), "discount": yuan_to_cents(listed - goods),
-        "goods": yuan_to_cents(goods), "list_price": yuan_to_cents(max(list_price, price)),
-        "sku": sku_id, "qty": qty, "sale": sale_id, "list_text": f"{listed:.2f}",
-        "goods_text": f"{goods:.2f}"}).one()
-    return Placed(int(row[0]), str(row[1]), int(row[2]), bool(row[3]))
+        "goods": yuan_to_cents(goods),
+        "list_price": yuan_to_cents(max(sale.list_price, sale.price)), "sku": sale.sku_id,
+        "qty": qty, "list_text": f"{listed:.2f}", "goods_text": f"{goods:.2f}"}).one()
+    return Placed(row[0], bool(row[1]), bool(row[2]), row[3], row[4], row[5])

@@ -41,7 +41,7 @@ from shopops.orders.service import (
 )
 from shopops.pricing import flash_sale as rules
 from shopops.pricing.flash_models import FlashSale, FlashSaleBuyer, FlashSaleHold
-from shopops.pricing.flash_orders import buy_in_one_statement, durable_buys
+from shopops.pricing.flash_orders import Terms, buy_in_one_statement, durable_buys
 from shopops.stores.service import get_store, list_stores
 
 ORDER_PREFIX = "FS"  # 秒杀 order numbers: FS + the order's id
@@ -62,6 +62,7 @@ TAKE = (update(SALES).where(SALES.c.id == bindparam("sale"),
         .values(remaining=SALES.c.remaining - bindparam("qty"),
                 held=SALES.c.held + bindparam("qty")))
 _COUNT: dict[str, Any] = {}  # dialect → the buyer-count upsert
+_TERMS: dict[tuple[str, int], Terms] = {}  # (database, sale id) → its fixed terms
 
 
 class FlashSaleExists(Conflict):
@@ -200,28 +201,54 @@ def _count_statement(dialect: str) -> Any:
     return _COUNT[dialect]
 
 
+def _terms(row: Any) -> Terms:
+    return Terms(row.id, row.store_id, row.sku_id, row.price, row.list_price, row.per_customer,
+                 row.hold_minutes, row.starts_at, row.ends_at, row.created_at)
+
+
+def _fused(uow: UnitOfWork) -> str | None:
+    """The database's URL when the buy goes in one statement (PostgreSQL), else None."""
+    bind = uow.session.get_bind()
+    return str(bind.engine.url) if FUSED and bind.dialect.name == "postgresql" else None
+
+
 def buy(uow: UnitOfWork, sale_id: int, customer: object, qty: object = 1,
         gate: Gate | None = None) -> HoldView:
     """抢购: an unpaid order (待付款, in the order book) of ``qty`` units for ``customer`` and
     its hold, or 409 sold_out / limit_reached / not_running. The gate, if any, answers first;
-    the database decides."""
+    the database decides. On PostgreSQL without a gate, a sale's (fixed) terms are remembered
+    per process and the whole buy is one statement."""
     now = uow.now()
-    sale = uow.session.connection().execute(SALE_ROW, {"sale": sale_id}).first()
-    if sale is None:
+    url = _fused(uow)
+    cached = _TERMS.get((url, sale_id)) if url and gate is None else None
+    if url and cached is not None:
+        who, count = rules.check_buy(customer, qty, cached.per_customer, now,
+                                     cached.starts_at, cached.ends_at)
+        try:
+            return _hold(uow, cached, who, count, now)
+        except rules.FlashSaleNotFound:  # not the sale remembered: read it again
+            _TERMS.pop((url, sale_id), None)
+    row = uow.session.connection().execute(SALE_ROW, {"sale": sale_id}).first()
+    if row is None:
         raise rules.FlashSaleNotFound(f"flash sale {sale_id} does not exist", field="id")
+    sale = _terms(row)
+    if url:
+        if len(_TERMS) >= 10_000:
+            _TERMS.clear()
+        _TERMS[(url, sale_id)] = sale
     who, count = rules.check_buy(customer, qty, sale.per_customer, now, sale.starts_at,
                                  sale.ends_at)
-    if sale.remaining < count:  # a read without a lock: only ever a quicker "no"
-        raise rules.SoldOut("sold out (已抢光)", field="qty")
+    if row.remaining < count:  # a read without a lock: only ever a quicker "no"
+        raise rules.SoldOut("已抢光 — sold out", field="qty")
     if gate is None:
         return _hold(uow, sale, who, count, now)
     key = _gate_key(sale.id, sale.created_at)
     verdict = gate.take(key, who, count, sale.per_customer,
                         lambda: (pool_of(uow, sale_id)[0], buyer_counts(uow, sale_id)))
     if verdict != "ok":
-        raise (rules.SoldOut("sold out (已抢光)", field="qty") if verdict == "sold_out"
-               else rules.LimitReached(f"at most {sale.per_customer} per customer (每人限购)",
-                                       field="customer"))
+        raise (rules.SoldOut("已抢光 — sold out", field="qty") if verdict == "sold_out"
+               else rules.LimitReached(f"每人限购 {sale.per_customer} 件 — customer: at most "
+                                       f"{sale.per_customer} per customer", field="customer"))
     try:
         return _hold(uow, sale, who, count, now)
     except Exception:
@@ -229,24 +256,30 @@ def buy(uow: UnitOfWork, sale_id: int, customer: object, qty: object = 1,
         raise
 
 
-def _hold(uow: UnitOfWork, sale: Any, who: str, count: int, now: datetime) -> HoldView:
+def _over_limit(sale: Terms) -> rules.LimitReached:
+    return rules.LimitReached(f"每人限购 {sale.per_customer} 件 — customer: at most "
+                              f"{sale.per_customer} per customer", field="customer")
+
+
+def _hold(uow: UnitOfWork, sale: Terms, who: str, count: int, now: datetime) -> HoldView:
+    until = rules.hold_until(now, sale.hold_minutes)
+    amount = sale.price * count
+    if _fused(uow):
+        placed = buy_in_one_statement(uow, sale, who, count, now, until, ORDER_PREFIX,
+                                      durable_buys())
+        if placed.remaining is None:
+            raise rules.FlashSaleNotFound(f"flash sale {sale.id} does not exist", field="id")
+        if not placed.counted and placed.remaining >= count:
+            raise _over_limit(sale)
+        if not (placed.counted and placed.taken and placed.order_id and placed.hold_id):
+            raise rules.SoldOut("已抢光 — sold out", field="qty")
+        return HoldView(placed.hold_id, sale.id, who, count, amount, "held", until,
+                        placed.order_id, placed.order_no)
     conn = uow.session.connection()
     counted = conn.execute(_count_statement(conn.dialect.name), {
         "sale": sale.id, "customer": who, "qty": count, "limit": sale.per_customer}).first()
     if counted is None:
-        raise rules.LimitReached(f"customer: at most {sale.per_customer} per customer (每人限购)",
-                                 field="customer")
-    until = rules.hold_until(now, sale.hold_minutes)
-    amount = sale.price * count
-    if FUSED and conn.dialect.name == "postgresql":
-        placed = buy_in_one_statement(
-            uow, sale_id=sale.id, store_id=sale.store_id, sku_id=sale.sku_id, buyer=who,
-            qty=count, list_price=sale.list_price, price=sale.price, now=now, until=until,
-            prefix=ORDER_PREFIX, durable=durable_buys())
-        if not placed.taken:
-            raise rules.SoldOut("sold out (已抢光)", field="qty")
-        return HoldView(placed.hold_id, sale.id, who, count, amount, "held", until,
-                        placed.order_id, placed.order_no)
+        raise _over_limit(sale)
     customer_id = customers_for_buyers(uow, sale.store_id, {who: now})[who]
     order = place_unpaid_order(uow, store_id=sale.store_id, customer_id=customer_id,
                                sku_id=sale.sku_id, quantity=count, list_price=sale.list_price,
@@ -263,7 +296,7 @@ def _hold(uow: UnitOfWork, sale: Any, who: str, count: int, now: datetime) -> Ho
             "order_no": order.channel_order_no}})
     # the hot row last, so its lock is held only for this statement and the commit
     if conn.execute(TAKE, {"sale": sale.id, "qty": count}).rowcount != 1:
-        raise rules.SoldOut("sold out (已抢光)", field="qty")
+        raise rules.SoldOut("已抢光 — sold out", field="qty")
     return HoldView(hold_id, sale.id, who, count, amount, "held", until, order.id,
                     order.channel_order_no)
 
@@ -286,7 +319,7 @@ def pay(uow: UnitOfWork, sale_id: int, hold_id: int) -> HoldView:
     if paid.rowcount != 1:  # type: ignore[attr-defined]
         if hold.status == "paid":
             return _hold_view(uow, hold)
-        raise rules.HoldExpired("hold: not paid in time, released (超时未付款已取消)",
+        raise rules.HoldExpired("超时未付款，已取消 — hold: not paid in time, released",
                                 field="hold")
     uow.session.execute(
         update(FlashSale).where(FlashSale.id == sale_id)
