@@ -50,7 +50,7 @@ def create_user(
 def authenticate(uow: UnitOfWork, username: str, password: str) -> UserView:
     user = uow.session.scalar(select(User).where(User.username == username.strip()))
     if user is None or not user.active or not verify_password(user.password_hash, password):
-        raise AuthError("用户名或密码错误 (wrong username or password)")
+        raise AuthError("用户名或密码错误 — wrong username or password")
     return _view(user)
 
 

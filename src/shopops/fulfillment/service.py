@@ -80,8 +80,9 @@ def _views(uow: UnitOfWork, rows: Sequence[Shipment]) -> list[ShipmentView]:
 def _tracking_no(value: object) -> str:
     text = str(value or "").strip()
     if not text or len(text) > 64 or any(c.isspace() for c in text):
-        raise ValidationError(f"tracking number {value!r} must be 1–64 characters without "
-                              "spaces", field="tracking_no")
+        raise ValidationError(f"运单号 {value!r} 应为 1–64 个字符且不含空格 — tracking number "
+                              f"{value!r} must be 1–64 characters without spaces",
+                              field="tracking_no")
     return text
 
 
@@ -103,21 +104,24 @@ def ship_order(uow: UnitOfWork, order_id: int, carrier: str, tracking_no: str, *
     if warehouse is not None:
         pending_here = [p for p in pending if p.warehouse == warehouse]
         if not pending_here:
-            raise ValidationError(f"order {brief.channel_order_no} has no parcel waiting in "
-                                  f"{warehouse}; waiting: "
-                                  f"{', '.join(p.warehouse for p in pending) or 'none'}",
-                                  field="warehouse")
+            waiting = ", ".join(p.warehouse for p in pending)
+            raise ValidationError(f"订单 {brief.channel_order_no} 在 {warehouse} 没有待发包裹"
+                                  f"（待发：{waiting or '无'}） — order {brief.channel_order_no} "
+                                  f"has no parcel waiting in {warehouse}; waiting: "
+                                  f"{waiting or 'none'}", field="warehouse")
         parcel = pending_here[0]
     elif len(pending) == 1:
         parcel = pending[0]
     else:
-        raise ValidationError(f"order {brief.channel_order_no} ships from several warehouses "
-                              f"({', '.join(p.warehouse for p in pending)}): name one",
-                              field="warehouse")
+        several = ", ".join(p.warehouse for p in pending)
+        raise ValidationError(f"订单 {brief.channel_order_no} 从多个仓库发货（{several}），请选择"
+                              f"仓库 — order {brief.channel_order_no} ships from several "
+                              f"warehouses ({several}): name one", field="warehouse")
     taken = uow.session.scalar(select(Shipment.id).where(Shipment.carrier_code == code,
                                                          Shipment.tracking_no == number))
     if taken is not None:
-        raise Conflict(f"{sla.CARRIERS[code]} tracking number {number} is already used by "
+        raise Conflict(f"{sla.CARRIERS[code]}运单号 {number} 已被包裹 {taken} 使用 — "
+                       f"{sla.CARRIERS[code]} tracking number {number} is already used by "
                        f"shipment {taken}", field="tracking_no")
     orders.ship_parcel(uow, parcel.allocation_id)
     now = uow.now()
@@ -177,9 +181,10 @@ def _shipment_for(event: EventRow, found: dict[str, list[Shipment]]) -> Shipment
             return exc.message
         candidates = [s for s in candidates if s.carrier_code == code]
     if not candidates:
-        return f"未知运单号 no shipment with tracking number {event.tracking_no}"
+        return (f"未知运单号：没有运单号为 {event.tracking_no} 的包裹 — no shipment with "
+                f"tracking number {event.tracking_no}")
     if len(candidates) > 1:
-        return "运单号对应多个快递公司 ambiguous: give the carrier"
+        return "运单号对应多个快递公司，请填写快递公司 — ambiguous: give the carrier"
     return candidates[0]
 
 
@@ -269,7 +274,8 @@ def import_tracking_file(uow: UnitOfWork, content: bytes, filename: str,
 def post_tracking_events(uow: UnitOfWork, items: Sequence[Any]) -> TrackingReport:
     """The API's list of events (tracking_no, occurred_at, status, description, location)."""
     if not isinstance(items, list):
-        raise ValidationError("body must be a list of tracking events", field="body")
+        raise ValidationError("请求体应为物流轨迹列表 — body must be a list of tracking events",
+                              field="body")
     events, problems = events_from_json(items, SHOP_TZ)
     return record_tracking_events(uow, events, problems, source="api")
 
@@ -330,7 +336,8 @@ def exception_queue(uow: UnitOfWork, *, kind: str | None = None, store: str | No
     """物流异常工作台: every open exception (oldest first) with order, store, age and the
     suggested action; acknowledged ones stay (marked), resolved ones leave the queue."""
     if kind is not None and kind not in rules.KINDS:
-        raise ValidationError(f"kind {kind!r} is not one of {', '.join(rules.KINDS)}",
+        raise ValidationError(f"异常类型 {kind!r} 不存在，可选：{', '.join(rules.KINDS)} — "
+                              f"kind {kind!r} is not one of {', '.join(rules.KINDS)}",
                               field="kind")
     at = now or uow.now()
     settings = fulfillment_settings(uow)
@@ -355,11 +362,13 @@ def handle_exception(uow: UnitOfWork, key: str, state: str, note: str | None = N
                      user: str | None = None) -> dict[str, Any]:
     """已知悉 / 已处理: mark one exception occurrence (its key from the queue)."""
     if state not in HANDLING_STATES:
-        raise ValidationError(f"state {state!r} is not one of {', '.join(HANDLING_STATES)}",
+        raise ValidationError(f"处理状态 {state!r} 不存在，可选：{', '.join(HANDLING_STATES)} — "
+                              f"state {state!r} is not one of {', '.join(HANDLING_STATES)}",
                               field="state")
     parts = key.split(":")
     if len(parts) != 4 or parts[0] not in rules.KINDS or not parts[1].isdigit():
-        raise ValidationError(f"{key!r} is not an exception key from the queue", field="key")
+        raise ValidationError(f"{key!r} 不是异常队列中的异常 — {key!r} is not an exception key "
+                              "from the queue", field="key")
     brief = orders.order_brief(uow, int(parts[1]))
     row = uow.session.scalar(select(ExceptionHandling).where(
         ExceptionHandling.exception_key == key))
@@ -367,7 +376,8 @@ def handle_exception(uow: UnitOfWork, key: str, state: str, note: str | None = N
         row = ExceptionHandling(exception_key=key, order_id=brief.id, kind=parts[0])
         uow.session.add(row)
     elif row.state == "resolved" and state == "acknowledged":
-        raise Conflict(f"exception {key} is already resolved", field="state")
+        raise Conflict(f"异常 {key} 已处理完毕 — exception {key} is already resolved",
+                       field="state")
     row.state, row.note, row.handled_by, row.handled_at = state, note, user, uow.now()
     uow.session.flush()
     orders.record_exception_handled(uow, brief.id, brief.store_id, exception=rules.KINDS[
@@ -379,7 +389,8 @@ def handle_exception(uow: UnitOfWork, key: str, state: str, note: str | None = N
 def get_shipment(uow: UnitOfWork, shipment_id: int) -> ShipmentView:
     row = uow.session.get(Shipment, shipment_id)
     if row is None:
-        raise NotFound(f"no shipment with id {shipment_id}", field="shipment_id")
+        raise NotFound(f"没有编号为 {shipment_id} 的包裹 — no shipment with id {shipment_id}",
+                       field="shipment_id")
     return _views(uow, [row])[0]
 
 

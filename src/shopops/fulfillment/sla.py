@@ -44,7 +44,8 @@ def setting_keys() -> dict[str, int]:
 def _hours(settings: Mapping[str, object], key: str, default: int) -> int:
     value = settings.get(key, default)
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise ValidationError(f"setting {key} must be a positive whole number, got {value!r}",
+        raise ValidationError(f"设置 {key} 应为正整数，收到 {value!r} — setting {key} must be "
+                              f"a positive whole number, got {value!r}",
                               field=key)
     return value
 
@@ -63,7 +64,8 @@ def ship_by(paid_at: datetime, platform: str, settings: Mapping[str, object]) ->
 def promised_by(shipped_at: datetime, service: str, settings: Mapping[str, object]) -> datetime:
     """承诺送达时间: shipped_at + the service level's days."""
     if service not in PROMISE_DAYS:
-        raise ValidationError(f"service {service!r} is not one of {', '.join(PROMISE_DAYS)}",
+        raise ValidationError(f"配送服务 {service!r} 不存在，可选：{', '.join(PROMISE_DAYS)} — "
+                              f"service {service!r} is not one of {', '.join(PROMISE_DAYS)}",
                               field="service")
     days = _hours(settings, f"fulfillment.promise_days.{service}", PROMISE_DAYS[service])
     return shipped_at + timedelta(days=days)
@@ -74,6 +76,7 @@ def carrier_code(value: object) -> str:
     text = str(value).strip() if value is not None else ""
     code = text.upper() if text.upper() in CARRIERS else _CARRIER_ALIASES.get(text)
     if code is None:
-        raise ValidationError(f"unknown carrier {text!r}; known: {', '.join(CARRIERS)}",
+        raise ValidationError(f"未知快递公司 {text!r}，可选：{', '.join(CARRIERS)} — unknown "
+                              f"carrier {text!r}; known: {', '.join(CARRIERS)}",
                               field="carrier")
     return code

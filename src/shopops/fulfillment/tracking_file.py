@@ -98,14 +98,16 @@ def parse_time(value: object, timezone: str) -> datetime:
 
 def _rows(content: bytes, filename: str) -> tuple[list[str], list[list[Any]]]:
     if not content:
-        raise ValidationError(f"{filename} is empty (0 bytes)", field="file")
+        raise ValidationError(f"{filename} 是空文件 — {filename} is empty (0 bytes)",
+                              field="file")
     if content[:2] == b"PK" or filename.lower().endswith(".xlsx"):
         from openpyxl import load_workbook
 
         try:
             sheet = load_workbook(io.BytesIO(content), read_only=True, data_only=True).worksheets[0]
         except Exception as exc:  # a corrupt workbook: openpyxl/zipfile raise many kinds
-            raise ValidationError(f"{filename} is not a readable xlsx file: {exc}",
+            raise ValidationError(f"{filename} 不是可读取的 xlsx 文件 — {filename} is not a "
+                                  f"readable xlsx file: {exc}",
                                   field="file") from None
         values = [list(r) for r in sheet.iter_rows(values_only=True)]
     else:
@@ -117,11 +119,13 @@ def _rows(content: bytes, filename: str) -> tuple[list[str], list[list[Any]]]:
             except UnicodeDecodeError:
                 continue
         if text is None:
-            raise ValidationError(f"{filename}: not UTF-8 or GB18030 text", field="file")
+            raise ValidationError(f"{filename} 的编码不是 UTF-8 或 GB18030 — {filename}: not "
+                                  "UTF-8 or GB18030 text", field="file")
         values = [list(r) for r in csv.reader(io.StringIO(text))]
     values = [r for r in values if any(str(c or "").strip() for c in r)]
     if not values:
-        raise ValidationError(f"{filename} has no header row", field="file")
+        raise ValidationError(f"{filename} 没有表头行 — {filename} has no header row",
+                              field="file")
     return [str(c or "").strip() for c in values[0]], values[1:]
 
 
@@ -157,23 +161,23 @@ def parse_tracking_file(content: bytes, filename: str, timezone: str = "Asia/Sha
 
         tracking = cell("tracking_no")
         if not tracking:
-            problems.append(RowProblem(number, "tracking_no", None, "运单号为空 empty"))
+            problems.append(RowProblem(number, "tracking_no", None, "运单号为空 — empty"))
             continue
         raw_time = cells[at["time"]] if at["time"] < len(cells) else None
         try:
             when = parse_time(raw_time, timezone)
         except ValueError:
             problems.append(RowProblem(number, "time", str(raw_time or ""),
-                                       "时间无法识别 not a time (use 2026-11-20 14:30:00)"))
+                                       "时间无法识别，应为 2026-11-20 14:30:00 — not a time"))
             continue
         description = cell("description")
         status = event_status(cell("status"), description)
         if status is None:
             problems.append(RowProblem(number, "status", cell("status") or description,
-                                       "无法判断物流状态 unknown status"))
+                                       "无法判断物流状态 — unknown status"))
             continue
         if (tracking, when, status) in seen:
-            problems.append(RowProblem(number, None, tracking, "重复行 duplicate row"))
+            problems.append(RowProblem(number, None, tracking, "重复行 — duplicate row"))
             continue
         seen.add((tracking, when, status))
         events.append(EventRow(number, tracking, when, status, description or status,

@@ -66,7 +66,8 @@ def nonzero_delta(value: object, field: str = "delta") -> int:
 
 def required_reason(reason: object, field: str = "reason") -> str:
     if not isinstance(reason, str) or not reason.strip():
-        raise ValidationError(f"{field} is required (e.g. 盘点差异, 破损)", field=field)
+        raise ValidationError(f"请填写原因（如 盘点差异、破损） — {field} is required",
+                              field=field)
     return reason.strip()
 
 

@@ -37,6 +37,7 @@ ALLOWED = {
     "receive": {"sent", "partially_received"},
     "cancel": {"draft", "sent", "partially_received"},
 }
+ACTION_ZH = {"send": "下单", "receive": "到货入库", "cancel": "取消"}
 RATE_PLACES = Decimal("0.0001")
 
 
@@ -48,8 +49,8 @@ def check_action(status: str, action: str, code: str) -> None:
     """Refuse an action the order's status does not allow (409 naming the status)."""
     if status not in ALLOWED[action]:
         raise PurchaseOrderStateError(
-            f"purchase order {code} is {status} ({STATUS_ZH.get(status, status)}); "
-            f"cannot {action} it", field="status")
+            f"采购单 {code} 当前为「{STATUS_ZH.get(status, status)}」，不能{ACTION_ZH[action]} — "
+            f"purchase order {code} is {status}; cannot {action} it", field="status")
 
 
 @dataclass(frozen=True)
@@ -71,17 +72,21 @@ def check_delivery(lines: Mapping[Any, LineState], delivered: Mapping[Any, tuple
     """Each delivered line (accepted, defective) exists, is ≥ 0, not empty and within what
     remains to come; the error names the line."""
     if not delivered or all(a + d == 0 for a, d in delivered.values()):
-        raise ValidationError(f"a delivery of {code} needs at least one unit", field="lines")
+        raise ValidationError(f"采购单 {code} 的到货至少要有 1 件 — a delivery of {code} needs "
+                              "at least one unit", field="lines")
     for key, (accepted, defective) in delivered.items():
         line = lines.get(key)
         if line is None:
-            raise ValidationError(f"{key} is not on purchase order {code}", field="lines")
+            raise ValidationError(f"采购单 {code} 上没有 {key} — {key} is not on purchase order "
+                                  f"{code}", field="lines")
         if accepted < 0 or defective < 0:
-            raise ValidationError(f"quantities of {key} must be ≥ 0", field="quantity")
+            raise ValidationError(f"{key} 的数量不能为负 — quantities of {key} must be ≥ 0",
+                                  field="quantity")
         if accepted + defective > line.remaining:
             raise ValidationError(
-                f"{key}: {accepted + defective} delivered but only {line.remaining} of "
-                f"{line.ordered} remain on {code}", field="quantity")
+                f"{key}：到货 {accepted + defective} 件，但采购单 {code} 只剩 {line.remaining} 件"
+                f"未到（共 {line.ordered} 件） — {key}: {accepted + defective} delivered but "
+                f"only {line.remaining} of {line.ordered} remain on {code}", field="quantity")
 
 
 def status_after_delivery(lines: Iterable[LineState]) -> str:

@@ -52,7 +52,7 @@ class Sourcing:
 def supplier_row(uow: UnitOfWork, code: object) -> Any:
     row = uow.session.execute(select(SUP).where(SUP.c.code == code)).first()
     if row is None:
-        raise NotFound(f"unknown supplier {code!r}", field="supplier")
+        raise NotFound(f"没有供应商 {code!r} — unknown supplier {code!r}", field="supplier")
     return row
 
 
@@ -63,7 +63,7 @@ def warehouse_ids(uow: UnitOfWork) -> dict[str, int]:
 def order_row(uow: UnitOfWork, code: object) -> Any:
     row = uow.session.execute(select(PO).where(PO.c.code == code)).first()
     if row is None:
-        raise NotFound(f"unknown purchase order {code!r}", field="code")
+        raise NotFound(f"没有采购单 {code!r} — unknown purchase order {code!r}", field="code")
     return row
 
 
@@ -174,7 +174,8 @@ def list_purchase_orders(uow: UnitOfWork, *, status: str | None = None,
     where = []
     if status is not None:
         if status not in purchasing.PO_STATUSES:
-            raise ValidationError(f"status must be one of {', '.join(purchasing.PO_STATUSES)}",
+            raise ValidationError(f"采购单状态应为 {', '.join(purchasing.PO_STATUSES)} 之一 — "
+                                  f"status must be one of {', '.join(purchasing.PO_STATUSES)}",
                                   field="status")
         where.append(PO.c.status == status)
     if supplier is not None:

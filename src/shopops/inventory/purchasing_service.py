@@ -66,34 +66,39 @@ class SupplierExists(Conflict):
 
 def _int(value: object, field: str, low: int = 0) -> int:
     if isinstance(value, bool) or not isinstance(value, int | str):
-        raise ValidationError(f"{field} must be a whole number", field=field)
+        raise ValidationError(f"{field} 应为整数 — {field} must be a whole number", field=field)
     try:
         number = int(value)
     except ValueError as exc:
-        raise ValidationError(f"{field} must be a whole number, got {value!r}",
-                              field=field) from exc
+        raise ValidationError(f"{field} 应为整数，收到 {value!r} — {field} must be a whole "
+                              f"number, got {value!r}", field=field) from exc
     if number < low:
-        raise ValidationError(f"{field} must be ≥ {low}, got {number}", field=field)
+        raise ValidationError(f"{field} 不能小于 {low}，收到 {number} — {field} must be ≥ {low}, "
+                              f"got {number}", field=field)
     return number
 
 
 def _decimal(value: object, field: str) -> Decimal:
     if isinstance(value, float | bool):
-        raise ValidationError(f"{field} must be a decimal string, not {value!r}", field=field)
+        raise ValidationError(f"{field} 应为十进制数字文本 — {field} must be a decimal string, "
+                              f"not {value!r}", field=field)
     try:
         number = Decimal(str(value))
     except InvalidOperation as exc:
-        raise ValidationError(f"{field} must be a number, got {value!r}", field=field) from exc
+        raise ValidationError(f"{field} 应为数字，收到 {value!r} — {field} must be a number, got "
+                              f"{value!r}", field=field) from exc
     if not number.is_finite() or number < 0:
-        raise ValidationError(f"{field} must be ≥ 0, got {value!r}", field=field)
+        raise ValidationError(f"{field} 不能为负，收到 {value!r} — {field} must be ≥ 0, got "
+                              f"{value!r}", field=field)
     return number
 
 
 def _text(value: object, field: str, size: int) -> str:
     if not isinstance(value, str) or not value.strip():
-        raise ValidationError(f"{field} is required", field=field)
+        raise ValidationError(f"请填写 {field} — {field} is required", field=field)
     if len(value.strip()) > size:
-        raise ValidationError(f"{field} is longer than {size} characters", field=field)
+        raise ValidationError(f"{field} 不能超过 {size} 个字符 — {field} is longer than {size} "
+                              "characters", field=field)
     return value.strip()
 
 
@@ -110,7 +115,8 @@ def add_supplier(uow: UnitOfWork, code: str, name: str, *, lead_time_days: objec
     """新增供应商 with its default terms; an existing code is a 409."""
     code = _text(code, "code", 32)
     if uow.session.execute(select(SUP.c.id).where(SUP.c.code == code)).first():
-        raise SupplierExists(f"supplier {code} already exists", field="code")
+        raise SupplierExists(f"供应商 {code} 已存在 — supplier {code} already exists",
+                             field="code")
     supplier = Supplier(code=code, name=_text(name, "name", 100), contact=contact,
                         lead_time_days=_int(lead_time_days, "lead_time_days"),
                         lead_time_sigma_days=_decimal(lead_time_sigma_days,
@@ -158,7 +164,8 @@ def create_purchase_order(uow: UnitOfWork, supplier: str, lines: Sequence[Mappin
     the supplier's terms for the SKU. Returns the order."""
     sup = supplier_row(uow, supplier)
     if not lines:
-        raise ValidationError("a purchase order needs at least one line", field="lines")
+        raise ValidationError("采购单至少要有一行 — a purchase order needs at least one line",
+                              field="lines")
     whs = warehouse_ids(uow)
     po = PurchaseOrder(code=f"tmp-{uuid.uuid4().hex}", supplier_id=sup.id, status="draft",
                        created_at=uow.now(), note=note)
@@ -170,9 +177,11 @@ def create_purchase_order(uow: UnitOfWork, supplier: str, lines: Sequence[Mappin
         sku_id = catalog.sku_id(uow, line.get("sku"))
         wh_code = line.get("warehouse")
         if wh_code not in whs:
-            raise NotFound(f"unknown warehouse {wh_code!r}", field=f"lines[{i}].warehouse")
+            raise NotFound(f"没有仓库 {wh_code!r} — unknown warehouse {wh_code!r}",
+                           field=f"lines[{i}].warehouse")
         if (sku_id, whs[wh_code]) in seen:
-            raise ValidationError(f"{line.get('sku')} @ {wh_code} appears twice",
+            raise ValidationError(f"{line.get('sku')} @ {wh_code} 重复出现 — "
+                                  f"{line.get('sku')} @ {wh_code} appears twice",
                                   field=f"lines[{i}]")
         seen.add((sku_id, whs[wh_code]))
         price = line.get("unit_price")
@@ -180,7 +189,8 @@ def create_purchase_order(uow: UnitOfWork, supplier: str, lines: Sequence[Mappin
             price = uow.session.scalar(select(SupplierTerm.unit_price).where(
                 SupplierTerm.supplier_id == sup.id, SupplierTerm.sku_id == sku_id))
         if price is None:
-            raise ValidationError(f"no unit_price and no terms of {supplier} for "
+            raise ValidationError(f"{line.get('sku')} 没有单价，供应商 {supplier} 也没有它的供货"
+                                  f"条款 — no unit_price and no terms of {supplier} for "
                                   f"{line.get('sku')}", field=f"lines[{i}].unit_price")
         uow.session.add(PurchaseOrderLine(
             purchase_order_id=po.id, sku_id=sku_id, warehouse_id=whs[wh_code],
@@ -198,7 +208,8 @@ def _set_status(uow: UnitOfWork, row: Any, status: str, **values: Any) -> None:
     done = uow.session.execute(update(PO).where(PO.c.id == row.id, PO.c.status == row.status)
                                .values(status=status, **values))
     if cast(Any, done).rowcount != 1:
-        raise Conflict(f"purchase order {row.code} changed meanwhile; try again", field="code")
+        raise Conflict(f"采购单 {row.code} 刚被他人修改，请重试 — purchase order {row.code} "
+                       "changed meanwhile; try again", field="code")
 
 
 def send_purchase_order(uow: UnitOfWork, code: str,
@@ -238,7 +249,8 @@ def _line_key(uow: UnitOfWork, line: Mapping[str, Any], i: int,
         matches = [k for k in states if k[0] == sku]
         if len(matches) == 1:
             return matches[0]
-        raise ValidationError(f"lines[{i}]: name the warehouse of {sku}",
+        raise ValidationError(f"第 {i + 1} 行：请指明 {sku} 的仓库 — lines[{i}]: name the "
+                              f"warehouse of {sku}",
                               field=f"lines[{i}].warehouse")
     return (str(sku), str(wh))
 
@@ -279,7 +291,8 @@ def receive_purchase_order(uow: UnitOfWork, code: str,
             .values(received_qty=c.received_qty + accepted,
                     defective_qty=c.defective_qty + defective))
         if cast(Any, booked).rowcount != 1:
-            raise Conflict(f"{key[0]} on {row.code} was received meanwhile", field="lines")
+            raise Conflict(f"采购单 {row.code} 的 {key[0]} 刚被他人入库，请刷新 — {key[0]} on "
+                           f"{row.code} was received meanwhile", field="lines")
         uow.session.add(PurchaseReceipt(purchase_order_id=row.id, line_id=r.id,
                                         accepted=accepted, defective=defective,
                                         received_at=uow.now(), received_on=today))

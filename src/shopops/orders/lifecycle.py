@@ -21,6 +21,10 @@ STATUSES = (
     "refunding", "refunded", "cancelled", "closed",
 )
 TERMINAL = frozenset({"cancelled", "closed"})
+# the console's words (web/i18n orders.st.*), for the error messages
+STATUS_ZH = {"created": "待付款", "paid": "已付款", "allocated": "已分仓", "shipped": "已发货",
+             "delivered": "已签收", "completed": "已完成", "refunding": "退款中",
+             "refunded": "已退款", "cancelled": "已取消", "closed": "已关闭"}
 
 _STEPS: dict[str, frozenset[str]] = {
     "created": frozenset({"paid", "cancelled", "closed"}),
@@ -43,7 +47,10 @@ class IllegalTransition(ValidationError):
 
     def __init__(self, from_status: str, to_status: str, *, order: str | None = None) -> None:
         which = f"order {order} " if order else "an order "
-        super().__init__(f"{which}cannot move from {from_status!r} to {to_status!r}",
+        zh = f"订单 {order} " if order else "订单"
+        super().__init__(f"{zh}当前为「{STATUS_ZH.get(from_status, from_status)}」，不能改为"
+                         f"「{STATUS_ZH.get(to_status, to_status)}」 — {which}cannot move from "
+                         f"{from_status!r} to {to_status!r}",
                          field="status", from_status=from_status, to_status=to_status)
         self.from_status = from_status
         self.to_status = to_status

@@ -48,7 +48,8 @@ def money(value: object, name: str, *, positive: bool = False,
     if amount < 0 or (positive and amount == 0):
         raise error(f"{name}: must be {'> 0' if positive else '≥ 0'}, got {amount}", field=name)
     if amount != round_cents(amount):
-        raise error(f"{name}: at most 2 decimals (分), got {amount}", field=name)
+        raise error(f"{name}：金额最多两位小数（到分），收到 {amount} — {name}: at most 2 "
+                    f"decimals, got {amount}", field=name)
     return amount
 
 

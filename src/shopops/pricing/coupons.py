@@ -32,7 +32,8 @@ def check_claim(coupon: Coupon, *, active: bool, held_by_customer: int, handed_o
         raise CouponRefused(f"customer: already claimed {held_by_customer} of {coupon.id} "
                             f"(limit {coupon.per_user_limit} per customer)", field="customer")
     if max_uses is not None and handed_out >= max_uses:
-        raise CouponRefused(f"coupon: all {max_uses} of {coupon.id} are claimed (已领完)",
+        raise CouponRefused(f"优惠券 {coupon.id} 已领完（共 {max_uses} 张） — coupon: all "
+                            f"{max_uses} of {coupon.id} are claimed",
                             field="coupon")
 
 

@@ -131,9 +131,10 @@ def check_buy(customer: object, qty: object, per_customer: int, now: datetime,
     who = text(customer, "customer")
     count = _int(qty, "qty", 1, MAX_UNITS)
     if (starts_at is not None and now < starts_at) or (ends_at is not None and now >= ends_at):
-        raise NotRunning("flash sale is not running now (未开始或已结束)", field="at")
+        raise NotRunning("秒杀未开始或已结束 — flash sale is not running now", field="at")
     if count > per_customer:
-        raise LimitReached(f"qty: at most {per_customer} per customer (每人限购)", field="qty")
+        raise LimitReached(f"每人限购 {per_customer} 件 — qty: at most {per_customer} per "
+                           "customer", field="qty")
     return who, count
 
 

@@ -119,7 +119,7 @@ def check_leave(group: GroupState, customer: str, leader: str, now: datetime) ->
     if customer not in group.members:
         raise GroupBuyRefused(f"customer: {customer} is not in this group", field="customer")
     if customer == leader:
-        raise GroupBuyRefused("customer: the leader (团长) cannot leave the group",
+        raise GroupBuyRefused("团长不能退团 — customer: the leader cannot leave the group",
                               field="customer")
 
 

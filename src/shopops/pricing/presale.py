@@ -36,8 +36,9 @@ def _multiplier(value: object) -> Decimal:
         raise InvalidPromotion(f"deposit_multiplier: {value!r} is not a number",
                                field="deposit_multiplier") from None
     if not result.is_finite() or result < 1 or result > 10:
-        raise InvalidPromotion(f"deposit_multiplier: must be between 1 and 10 (定金50抵100 = 2), "
-                               f"got {value}", field="deposit_multiplier")
+        raise InvalidPromotion(f"定金膨胀倍数应在 1 到 10 之间（定金50抵100 = 2），收到 {value} — "
+                               f"deposit_multiplier: must be between 1 and 10, got {value}",
+                               field="deposit_multiplier")
     return result
 
 

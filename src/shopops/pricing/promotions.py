@@ -274,10 +274,12 @@ class FullReduction(OrderOffer):
         if len({t for t, _ in checked}) != len(checked):
             raise InvalidPromotion("tiers: thresholds must differ", field="tiers")
         if self.repeat and len(checked) != 1:
-            raise InvalidPromotion("tiers: 每满减 (repeat) takes exactly one tier", field="tiers")
+            raise InvalidPromotion("每满减只能设一档 — tiers: repeat takes exactly one tier",
+                                   field="tiers")
         if self.cap is not None:
             if not self.repeat:
-                raise InvalidPromotion("cap: only 每满减 (repeat) has a cap", field="cap")
+                raise InvalidPromotion("只有每满减才有封顶 — cap: only repeat has a cap",
+                                       field="cap")
             _set(self, "cap", money(self.cap, "cap", positive=True))
         _set(self, "tiers", tuple(checked))
 
@@ -324,7 +326,8 @@ class Coupon(OrderOffer):
                 _set(self, "max_off", money(self.max_off, "max_off", positive=True))
         else:
             if self.max_off is not None:
-                raise InvalidPromotion("max_off: only a rate coupon (折扣券) has a cap",
+                raise InvalidPromotion("只有折扣券才有最高优惠 — max_off: only a rate coupon has a "
+                                       "cap",
                                        field="max_off")
             _set(self, "amount", money(self.amount, "amount", positive=True))
         if self.rate is None and self.threshold and self.threshold <= self.amount:

@@ -127,8 +127,8 @@ class _Checked:
 def _check(uow: UnitOfWork, payload: dict[str, Any], code: str) -> _Checked:
     kind = payload.get("type")
     if kind == "flash_sale":
-        raise UnsupportedType("type: flash_sale (秒杀) needs its stock pool, not available yet",
-                              field="type")
+        raise UnsupportedType("秒杀需要库存池，请在秒杀活动（/flash-sales）中创建 — type: "
+                              "flash_sale needs its stock pool, not available yet", field="type")
     if kind not in KINDS:
         raise UnsupportedType(f"type: {kind!r} is not one of {', '.join(KINDS)}", field="type")
     if extra := sorted(set(payload) - COMMON - READ_ONLY - FIELDS[kind]):

@@ -55,7 +55,8 @@ def _where(uow: UnitOfWork, f: RequestFilters, hours: int, timezone: str) -> lis
         value = getattr(f, name)
         if value:
             if value not in allowed:
-                raise ValidationError(f"{name} {value!r} is not one of {', '.join(allowed)}",
+                raise ValidationError(f"{name} {value!r} 不是可选值（{', '.join(allowed)}） — "
+                                      f"{name} {value!r} is not one of {', '.join(allowed)}",
                                       field=name)
             conds.append(getattr(AfterSale, name) == value)
     if f.store:
@@ -70,7 +71,8 @@ def _where(uow: UnitOfWork, f: RequestFilters, hours: int, timezone: str) -> lis
     start = parse_date(f.requested_from, field="requested_from") if f.requested_from else None
     end = parse_date(f.requested_to, field="requested_to") if f.requested_to else None
     if start and end and end < start:
-        raise ValidationError(f"requested_to {end} is before requested_from {start}",
+        raise ValidationError(f"结束日期 {end} 早于开始日期 {start} — requested_to {end} is "
+                              f"before requested_from {start}",
                               field="requested_to")
     if start:
         conds.append(AfterSale.requested_at >= datetime.combine(start, datetime.min.time(), zone))
@@ -186,11 +188,13 @@ def return_analysis(uow: UnitOfWork, paid_from: str | date, paid_to: str | date,
     end = parse_date(paid_to, field="to")  # first: the console defaults `from` from it
     start = parse_date(paid_from, field="from")
     if end < start:
-        raise ValidationError(f"to {end} is before from {start}", field="to")
+        raise ValidationError(f"结束日期 {end} 早于开始日期 {start} — to {end} is before from "
+                              f"{start}", field="to")
     for name in by:
         if name not in analysis.DIMENSIONS:
-            raise ValidationError(f"by {name!r} is not one of "
-                                  f"{', '.join(analysis.DIMENSIONS)}", field="by")
+            raise ValidationError(f"分析维度 {name!r} 不存在，可选："
+                                  f"{', '.join(analysis.DIMENSIONS)} — by {name!r} is not one "
+                                  f"of {', '.join(analysis.DIMENSIONS)}", field="by")
     store_id = get_store(uow, store).id if store else None
     stores = {s.id: s.code for s in list_stores(uow)}
     sales = orders.line_sales(uow, start, end, store_id)

@@ -47,6 +47,7 @@ def reason(code: str, field: str = "reason") -> Reason:
     """The reason for a code; an unknown code is an error listing the known ones."""
     found = REASONS.get((code or "").strip())
     if found is None:
-        raise ValidationError(f"reason {code!r} is not one of {', '.join(REASONS)}",
+        raise ValidationError(f"售后原因 {code!r} 不存在，可选：{', '.join(REASONS)} — reason "
+                              f"{code!r} is not one of {', '.join(REASONS)}",
                               field=field)
     return found

@@ -33,6 +33,11 @@ _PATHS: dict[str, dict[str, frozenset[str]]] = {
                     "approved": frozenset({"refunded"})},
 }
 _CLOSABLE = frozenset({"refunded", "exchanged", "rejected"})
+# Chinese words for the error messages (售后单状态 / 退款对象)
+STATUS_ZH = {"requested": "待审核", "approved": "已同意", "rejected": "已拒绝",
+             "received": "已收货", "refunded": "已退款", "exchanged": "已换货",
+             "closed": "已关闭"}
+WHAT_ZH = {"line": "该订单行", "order": "该订单"}
 PAID_STATUSES = frozenset({"paid", "allocated", "shipped", "delivered", "completed",
                            "refunding", "refunded"})
 
@@ -51,7 +56,8 @@ class OverRefund(ValidationError):
 
 def check_kind(kind: str) -> str:
     if kind not in _PATHS:
-        raise ValidationError(f"kind {kind!r} is not one of {', '.join(_PATHS)}", field="kind")
+        raise ValidationError(f"售后类型 {kind!r} 不存在，可选：{', '.join(_PATHS)} — kind "
+                              f"{kind!r} is not one of {', '.join(_PATHS)}", field="kind")
     return kind
 
 
@@ -65,7 +71,10 @@ def check_step(kind: str, status: str, to: str, *, request_id: int | None = None
     """Raise IllegalStep (naming the status) unless `to` may follow `status` for this kind."""
     if not can_step(kind, status, to):
         which = f"after-sales request {request_id} " if request_id is not None else ""
-        raise IllegalStep(f"{which}({kind}) cannot move from {status!r} to {to!r}",
+        zh = f"售后单 {request_id} " if request_id is not None else "售后单"
+        raise IllegalStep(f"{zh}当前为「{STATUS_ZH.get(status, status)}」，不能改为"
+                          f"「{STATUS_ZH.get(to, to)}」 — {which}({kind}) cannot move from "
+                          f"{status!r} to {to!r}",
                           field="status", from_status=status, to_status=to)
 
 
@@ -100,8 +109,8 @@ def eligibility(reason_category: str, order_status: str, delivered_at: datetime 
     deadline = no_reason_deadline(delivered_at, timezone, days)
     if requested_at < deadline:
         return Eligibility(True, f"在 {days} 天无理由期限内", deadline)
-    return Eligibility(False, f"已超过 {days} 天无理由期限 (deadline "
-                              f"{deadline.isoformat()})", deadline)
+    return Eligibility(False, f"已超过 {days} 天无理由期限（截止 "
+                              f"{deadline.isoformat()}）", deadline)
 
 
 # ---------------------------------------------------------------- refund caps
@@ -127,22 +136,27 @@ def check_amount(amount: Decimal, room: Decimal, *, field: str = "amount",
     """A refund of `amount` when `room` is left: refused (naming the field) when negative,
     not in cents, or above the room."""
     if amount < 0:
-        raise ValidationError(f"{field} {amount} must not be negative", field=field)
+        raise ValidationError(f"{field} 金额 {amount} 不能为负 — {field} {amount} must not be "
+                              "negative", field=field)
     if amount != amount.quantize(CENT):
-        raise ValidationError(f"{field} {amount} has more than two decimals", field=field)
+        raise ValidationError(f"{field} 金额 {amount} 最多两位小数 — {field} {amount} has more "
+                              "than two decimals", field=field)
     if amount > room:
-        raise OverRefund(f"{field} {amount:.2f} is more than the {what} can still refund "
-                         f"({room:.2f})", field=field, refundable=f"{room:.2f}")
+        raise OverRefund(f"退款金额 {amount:.2f} 超过{WHAT_ZH.get(what, what)}还可退的 "
+                         f"{room:.2f} — {field} {amount:.2f} is more than the {what} can still "
+                         f"refund ({room:.2f})", field=field, refundable=f"{room:.2f}")
     return amount
 
 
 def check_quantity(quantity: int, line_quantity: int, claimed_units: int) -> int:
     left = line_quantity - claimed_units
     if quantity <= 0:
-        raise ValidationError(f"quantity {quantity} must be at least 1", field="quantity")
+        raise ValidationError(f"数量 {quantity} 至少为 1 — quantity {quantity} must be at least "
+                              "1", field="quantity")
     if quantity > left:
-        raise OverRefund(f"quantity {quantity} is more than the line's {left} unit(s) not yet "
-                         f"in an after-sales request (line quantity {line_quantity})",
+        raise OverRefund(f"数量 {quantity} 超过该行还能申请售后的 {left} 件（购买 {line_quantity}"
+                         f" 件） — quantity {quantity} is more than the line's {left} unit(s) "
+                         f"not yet in an after-sales request (line quantity {line_quantity})",
                          field="quantity")
     return quantity
 

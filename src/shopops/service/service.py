@@ -55,7 +55,8 @@ def settings(uow: UnitOfWork) -> dict[str, Any]:
 def load(uow: UnitOfWork, request_id: int) -> AfterSale:
     row = uow.session.get(AfterSale, request_id)
     if row is None:
-        raise NotFound(f"no after-sales request with id {request_id}", field="id")
+        raise NotFound(f"没有编号为 {request_id} 的售后单 — no after-sales request with id "
+                       f"{request_id}", field="id")
     return row
 
 
@@ -93,7 +94,8 @@ def create_request(uow: UnitOfWork, new: NewRequest) -> int:
     kind = returns.check_kind(new.kind or why.kind)
     sku_id = catalog.sku_id(uow, new.sku) if new.sku is not None else None
     if sku_id is None and new.order_line_id is None:
-        raise ValidationError("name the order line: sku or order_line_id", field="sku")
+        raise ValidationError("请指明订单行（SKU 或订单行编号） — name the order line: sku or "
+                              "order_line_id", field="sku")
     line = orders.refundable_line(uow, new.order_id, sku_id=sku_id,
                                   order_line_id=new.order_line_id)
     rules = settings(uow)
@@ -143,7 +145,7 @@ def approve(uow: UnitOfWork, request_id: int) -> None:
 def reject(uow: UnitOfWork, request_id: int, note: str) -> None:
     """拒绝, with the reason the buyer will see."""
     if not (note or "").strip():
-        raise ValidationError("say why the request is rejected", field="note")
+        raise ValidationError("请填写拒绝原因 — say why the request is rejected", field="note")
     row = _move(uow, request_id, "rejected")
     row.note = note.strip()
     _fact(uow, row, "rejected", note=row.note)

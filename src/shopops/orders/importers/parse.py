@@ -175,7 +175,8 @@ def _taobao_pair(tables: list[Table], detections: list[Detection],
     items = [pair for pair in pairs if pair[1].layout != "taobao_orders"]
     if len(orders) != 1 or len(items) != 1:
         raise ImportFileError(
-            "a 淘宝/天猫 import needs the 订单报表 and the 宝贝报表 together "
+            f"淘宝/天猫导入需要订单报表和宝贝报表各一份（收到订单报表 {len(orders)} 份、宝贝报表 "
+            f"{len(items)} 份） — a 淘宝/天猫 import needs the 订单报表 and the 宝贝报表 together "
             f"(got {len(orders)} 订单报表 and {len(items)} 宝贝报表)",
             field="file",
         )

@@ -79,7 +79,8 @@ async def _upload(form: Any) -> tuple[list[tuple[str, bytes]], ColumnMapping | N
     if not files:
         raise ImportFileError("choose the export file(s) to import", field="files")
     if len(files) > 2:
-        raise ImportFileError("at most two files (淘宝/天猫: 订单报表 + 宝贝报表)", field="files")
+        raise ImportFileError("最多两个文件（淘宝/天猫：订单报表 + 宝贝报表） — at most two files",
+                              field="files")
     text = form.get("mapping_json") or ""
     upload = form.get("mapping")
     if isinstance(upload, UploadFile) and upload.filename:

@@ -125,7 +125,7 @@ async def create_orders(request: Request) -> Response:
     demand = str(form.get("demand") or "forecast")
     try:
         if not picks:
-            raise ValidationError("请选择至少一条补货建议 (pick at least one row)", field="pick")
+            raise ValidationError("请选择至少一条补货建议 — pick at least one row", field="pick")
         with core(request).uow() as uow:
             result = create_purchase_orders(
                 uow, picks=[(p[0], p[1]) for p in picks], as_of=_day(str(form.get("date") or "")),
