@@ -265,7 +265,7 @@ def _import_streamed(uow: UnitOfWork, writer: BulkWriter, store: StoreView,
         return parse_export(replace(export, tables=(replace(table, rows=tuple(chunk)),)),
                             store.timezone)
 
-    result = parsed(rows[:STREAM_CHUNK])
+    result = parsed(())  # the platform, from the header row (and its errors, if any)
     family = _check_family(store, result.platform)
     if family not in STREAMED:
         return None
@@ -304,8 +304,7 @@ def _import_streamed(uow: UnitOfWork, writer: BulkWriter, store: StoreView,
                 pending.pop().result()
 
         start = 0
-        found: list[NewOrder] = list(result.orders)
-        problems = result.problems
+        found, problems = chunk_orders(start)
         while True:
             parse_problems += problems
             read += len(found)
