@@ -139,6 +139,34 @@ def test_ship_from_the_board(shop: App, clock: MovingClock) -> None:
         follow_redirects=False).status_code == 303  # signed out: to the login form
 
 
+def test_ship_from_the_order_page(shop: App, clock: MovingClock) -> None:
+    receive(shop, WH_GZ={"A": 5})
+    paid = paid_order(shop, "PAID-5", {"A": 1})  # not allocated yet: 发货 allocates it first
+    client = _client(shop, "ops", "secret-pass-1")
+    page = client.get(f"/orders/{paid}").text
+    form = page.split('id="order-ship-form"')[1].split("</form>")[0]
+    assert f'name="back" value="/orders/{paid}"' in form and ">中通快递</option>" in form
+    refused = client.post("/fulfillment/ship", data={
+        "order_id": str(paid), "back": f"/orders/{paid}", "carrier": "ZTO"},
+        follow_redirects=False)
+    assert refused.status_code == 400 and "请填写运单号" in refused.text
+    assert 'value="ZTO" selected' in _row(refused.text, paid)  # on the board, row marked
+    done = client.post("/fulfillment/ship", data={
+        "order_id": str(paid), "back": f"/orders/{paid}", "carrier": "ZTO",
+        "tracking_no": "ZT500"}, follow_redirects=False)
+    assert done.status_code == 303 and done.headers["location"] == f"/orders/{paid}"
+    after = client.get(f"/orders/{paid}").text
+    assert 'data-status="shipped"' in after and 'id="order-ship-form"' not in after
+    timeline = after.split('id="order-timeline"')[1].split("</ol>")[0]
+    assert 'data-step="allocated"' in timeline and "中通快递 ZT500" in timeline
+    # only the order's own page is a way back; anything else returns to the board
+    other = paid_order(shop, "PAID-6", {"A": 1})
+    elsewhere = client.post("/fulfillment/ship", data={
+        "order_id": str(other), "back": "https://example.com/", "carrier": "ZTO",
+        "tracking_no": "ZT600"}, follow_redirects=False)
+    assert elsewhere.headers["location"].startswith("/fulfillment?shipped=")
+
+
 def test_exception_note_on_the_order_timeline(shop: App, clock: MovingClock) -> None:
     receive(shop, WH_GZ={"A": 5})
     late = paid_order(shop, "LATE-9", {"A": 1}, store="jd")  # JD: ship within 24 h

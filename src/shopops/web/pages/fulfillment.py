@@ -6,6 +6,7 @@ board`."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import urlencode
 
@@ -184,13 +185,16 @@ async def ship(request: Request) -> Response:
                                                       "warehouse")}
     waiting: list[str] = []
     try:
-        if not form["order_id"].isdigit():
-            raise ValidationError(f"order_id {form['order_id']!r} is not an order id",
-                                  field="order_id")
+        number = form["order_id"]
+        if not number.isdigit():
+            raise ValidationError(f"订单 {number!r} 不是订单编号 — order_id {number!r} is not "
+                                  "an order id", field="order_id")
         if not form["carrier"]:
-            raise ValidationError("carrier: choose the carrier", field="carrier")
+            raise ValidationError("请选择快递公司 — carrier: choose the carrier",
+                                  field="carrier")
         if not form["tracking_no"]:
-            raise ValidationError("tracking_no: give the tracking number", field="tracking_no")
+            raise ValidationError("请填写运单号 — tracking_no: give the tracking number",
+                                  field="tracking_no")
         with core(request).uow() as uow:
             shipment = ship_order(uow, int(form["order_id"]), form["carrier"],
                                   form["tracking_no"], warehouse=form["warehouse"] or None)
@@ -207,6 +211,9 @@ async def ship(request: Request) -> Response:
             except NotFound:
                 problem["order_id"] = None
         return await board_page(request, ship_error=problem)
+    back = str(raw.get("back", ""))
+    if re.fullmatch(r"/orders/\d+", back):  # shipped from the order's page: back to it
+        return RedirectResponse(back, status_code=303)
     q = _query(request)
     return RedirectResponse("/fulfillment?" + urlencode({**q, "shipped": shipment.id}),
                             status_code=303)
@@ -246,6 +253,8 @@ def logistics_strip(request: Request) -> dict[str, int] | None:
 def mount(api: FastAPI) -> None:
     # the cockpit includes fulfillment/cockpit_strip.html, which calls this
     templates.env.globals["logistics_strip"] = logistics_strip
+    # an order's page includes fulfillment/ship_form.html (发货) while the order waits to ship
+    templates.env.globals["ship_carriers"] = CARRIERS
     html: dict[str, Any] = {"include_in_schema": False}
     api.add_api_route("/fulfillment", board_page, methods=["GET"], **html)
     api.add_api_route("/fulfillment/export.xlsx", board_export, methods=["GET"], **html)
