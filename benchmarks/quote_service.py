@@ -16,7 +16,8 @@ its own read unit of work, as ``POST /api/v1/pricing/quote`` does:
   promotions reused while it is unchanged.
 
 Then the same three through HTTP: uvicorn on 127.0.0.1 in this process, one keep-alive
-connection, API token auth, JSON in and out. Every route must give the same quote (checked).
+connection, API token auth, JSON in and out. Every route must give the same quote (checked);
+``SQL/quote`` counts the statements one service quote sends (SQLite: its BEGIN included).
 Target (issue 6 brief): service ≤ 3 ms median on SQLite.
 
     .venv/bin/python benchmarks/quote_service.py [--repeats 400] [--seed 1]
@@ -276,6 +277,23 @@ def timed(call: Callable[[], Any], repeats: int) -> tuple[float, float, Any]:
                                                    int(len(samples) * 0.99))], answer
 
 
+def queries_per_quote(core: Any, call: Callable[[], Any]) -> int:
+    """SQL statements one quote sends (BEGIN/ROLLBACK not counted): steady, unlike times."""
+    from sqlalchemy import event
+
+    sent: list[str] = []
+
+    def count(*args: Any) -> None:
+        sent.append(args[2])
+
+    event.listen(core.engine, "before_cursor_execute", count)
+    try:
+        call()
+    finally:
+        event.remove(core.engine, "before_cursor_execute", count)
+    return len(sent)
+
+
 def service_call(core: Any, name: str, cart: dict[str, Any]) -> Callable[[], Any]:
     from shopops.pricing.service import quote_cart
 
@@ -330,6 +348,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
     rows: list[tuple[str, str, str, float, float]] = []
+    queries: dict[tuple[str, str], int] = {}
     with tempfile.TemporaryDirectory() as folder, pg_database() as pg_url:
         backends = [("sqlite", f"sqlite:///{Path(folder) / 'bench.db'}")]
         if pg_url:
@@ -339,7 +358,9 @@ def main() -> None:
             answers = {}
             for name in ROUTES:
                 with route(name):
-                    median, p99, answer = timed(service_call(core, name, cart), args.repeats)
+                    call = service_call(core, name, cart)
+                    median, p99, answer = timed(call, args.repeats)
+                    queries[(backend, name)] = queries_per_quote(core, call)
                 rows.append((backend, "service", name, median, p99))
                 answers[("service", name)] = answer
             with http_server(core) as port:
@@ -357,11 +378,11 @@ def main() -> None:
             core.dispose()
     print()
     print(f"{'database':<11} {'level':<8} {'route':<9} {'median ms':>10} {'p99 ms':>8} "
-          f"{'vs before':>10}")
+          f"{'vs before':>10} {'SQL/quote':>10}")
     base = {(b, lvl): m for b, lvl, name, m, _ in rows if name == "before"}
     for backend, level, name, median, p99 in rows:
         print(f"{backend:<11} {level:<8} {name:<9} {median:>10.2f} {p99:>8.2f} "
-              f"{base[(backend, level)] / median:>9.1f}×")
+              f"{base[(backend, level)] / median:>9.1f}× {queries[(backend, name)]:>10}")
     sqlite = next(m for b, lvl, name, m, _ in rows
                   if (b, lvl, name) == ("sqlite", "service", "cached"))
     print(f"\nTarget service quote ≤ {TARGET_MEDIAN_MS:g} ms median on SQLite: "
