@@ -15,12 +15,12 @@ Design:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, func, select, update
+from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.sql.dml import Update
@@ -29,6 +29,7 @@ from shopops.catalog import service as catalog
 from shopops.catalog.service import sku_id as sku_id_of
 from shopops.core.errors import Conflict, InsufficientStock, NotFound, ValidationError
 from shopops.core.uow import UnitOfWork
+from shopops.db.facts import Fact
 from shopops.inventory import ledger
 from shopops.inventory.models import (
     Reservation,
@@ -63,13 +64,14 @@ class StockLevel:
 def _warehouse(uow: UnitOfWork, code: object, field: str = "warehouse") -> Any:
     row = uow.session.execute(select(WH).where(WH.c.code == code)).first()
     if row is None:
-        raise NotFound(f"unknown warehouse {code!r}", field=field)
+        raise NotFound(f"没有仓库 {code!r} — unknown warehouse {code!r}", field=field)
     return row
 
 
 def _reference(value: object, field: str = "reference") -> str:
     if not isinstance(value, str) or not value.strip():
-        raise ValidationError(f"{field} is required (e.g. the order id)", field=field)
+        raise ValidationError(f"请填写关联单号（如订单号） — {field} is required (e.g. the order "
+                              "id)", field=field)
     return value.strip()
 
 
@@ -168,8 +170,8 @@ def adjust(uow: UnitOfWork, sku: str, warehouse: str, delta: int, reason: str,
     _ensure_balance(uow, sku_id, wh.id)
     if not _post(uow, sku_id, wh.id, "adjustment", delta, reference, why):
         raise InsufficientStock(
-            f"cannot remove {-delta} of {sku} in {warehouse}: "
-            f"{_available_text(uow, sku_id, wh.id)}", field="delta")
+            f"{sku} 在 {warehouse} 库存不足，不能减少 {-delta} 件 — cannot remove {-delta} of "
+            f"{sku} in {warehouse}: {_available_text(uow, sku_id, wh.id)}", field="delta")
     uow.record("stock.adjusted", entity="sku", entity_id=sku_id, warehouse=wh.code,
                quantity=delta, reason=why, reference=reference)
 
@@ -185,12 +187,13 @@ def transfer_out(uow: UnitOfWork, sku: str, from_warehouse: str, to_warehouse: s
     source = _warehouse(uow, from_warehouse, "from_warehouse")
     target = _warehouse(uow, to_warehouse, "to_warehouse")
     if source.id == target.id:
-        raise ValidationError("to_warehouse must differ from from_warehouse",
-                              field="to_warehouse")
+        raise ValidationError("调入仓不能与调出仓相同 — to_warehouse must differ from "
+                              "from_warehouse", field="to_warehouse")
     if not _post(uow, sku_id, source.id, "transfer_out", -qty, reference, f"to {target.code}"):
         raise InsufficientStock(
-            f"cannot transfer {qty} of {sku} from {from_warehouse}: "
-            f"{_available_text(uow, sku_id, source.id)}", field="quantity")
+            f"{sku} 在 {from_warehouse} 库存不足，不能调拨 {qty} 件 — cannot transfer {qty} of "
+            f"{sku} from {from_warehouse}: {_available_text(uow, sku_id, source.id)}",
+            field="quantity")
     transfer = StockTransfer(sku_id=sku_id, from_warehouse_id=source.id,
                              to_warehouse_id=target.id, quantity=qty, reference=reference,
                              status="in_transit", shipped_at=uow.now())
@@ -205,11 +208,13 @@ def transfer_in(uow: UnitOfWork, transfer_id: int) -> None:
     """调拨入库: the units in transit arrive, on_hand +qty at the receiver."""
     row = uow.session.execute(select(TRF).where(TRF.c.id == transfer_id)).first()
     if row is None:
-        raise NotFound(f"unknown transfer {transfer_id!r}", field="transfer_id")
+        raise NotFound(f"没有调拨单 {transfer_id!r} — unknown transfer {transfer_id!r}",
+                       field="transfer_id")
     received = _changed(uow, update(TRF).where(TRF.c.id == row.id, TRF.c.status == "in_transit")
                         .values(status="received", received_at=uow.now()))
     if not received:
-        raise Conflict(f"transfer {transfer_id} was already received", field="transfer_id")
+        raise Conflict(f"调拨单 {transfer_id} 已入库 — transfer {transfer_id} was already "
+                       "received", field="transfer_id")
     _post_incoming(uow, row.sku_id, row.to_warehouse_id, "transfer_in", row.quantity,
                    row.reference, f"transfer {row.id}")
     uow.record("stock.transfer_received", entity="stock_transfer", entity_id=row.id,
@@ -222,7 +227,8 @@ def transfer_in(uow: UnitOfWork, transfer_id: int) -> None:
 def _order_lines(uow: UnitOfWork, lines: Sequence[tuple[str, int]]) -> dict[int, int]:
     """sku_id → units, duplicates merged, in sku_id order (the lock order)."""
     if not lines:
-        raise ValidationError("lines must name at least one (sku, quantity)", field="lines")
+        raise ValidationError("至少要有一行（SKU、数量） — lines must name at least one (sku, "
+                              "quantity)", field="lines")
     wanted: dict[int, int] = {}
     for i, (sku, qty) in enumerate(lines):
         units = ledger.positive_quantity(qty, f"lines[{i}].quantity")
@@ -272,7 +278,8 @@ def reserve(uow: UnitOfWork, lines: Sequence[tuple[str, int]], reference: str,
     wanted = _order_lines(uow, lines)
     fixed = _warehouse(uow, warehouse) if warehouse is not None else None
     if fixed is not None and not fixed.sellable:
-        raise ValidationError(f"warehouse {fixed.code} is a quarantine location",
+        raise ValidationError(f"{fixed.code} 是隔离仓，不能占用 — warehouse {fixed.code} is a "
+                              "quarantine location",
                               field="warehouse")
     codes = catalog.sku_codes(uow, wanted)
     held: list[tuple[int, int, int]] = []  # (reservation id, sku id, units)
@@ -289,7 +296,7 @@ def reserve(uow: UnitOfWork, lines: Sequence[tuple[str, int]], reference: str,
                                   "available": got, "shortfall": need - got})
         if shortages:
             raise InsufficientStock(
-                "insufficient stock: " + "; ".join(
+                "库存不足 — insufficient stock: " + "; ".join(
                     f"{s['sku']} short by {s['shortfall']} (requested {s['requested']}, "
                     f"available {s['available']})" for s in shortages),
                 field="lines", shortages=shortages)
@@ -297,6 +304,70 @@ def reserve(uow: UnitOfWork, lines: Sequence[tuple[str, int]], reference: str,
         uow.record("stock.reserved", entity="reservation", entity_id=rid, sku=codes[sku_id][0],
                    quantity=units, reference=ref, reserved_until=until.isoformat())
     return [rid for rid, _, _ in held]
+
+
+# ---------------------------------------------------------------- many reservations at once
+
+
+def lock_free_stock(uow: UnitOfWork, sku_ids: Collection[int]) -> dict[tuple[int, int], int]:
+    """For a batch of reservations (allocation of many orders): the SKUs' expired reservations
+    are given back, then their balance rows in sellable warehouses are locked — PostgreSQL
+    row locks taken in (sku, warehouse) order, held to the end of the transaction; a SQLite
+    writer holds the whole database already — and their 可用 returned by (sku_id,
+    warehouse_id). What the caller decides from these numbers stays true until it commits;
+    `reserve_many` re-checks anyway."""
+    if not sku_ids:
+        return {}
+    _sweep(uow, sku_ids=sku_ids)
+    query = (select(BAL.c.sku_id, BAL.c.warehouse_id, BAL.c.on_hand - BAL.c.reserved)
+             .join(WH, WH.c.id == BAL.c.warehouse_id)
+             .where(BAL.c.sku_id.in_(sorted(sku_ids)), WH.c.sellable.is_(True))
+             .order_by(BAL.c.sku_id, BAL.c.warehouse_id).with_for_update(of=BAL))
+    return {(int(s), int(w)): int(free) for s, w, free in uow.session.execute(query)}
+
+
+def reserve_many(uow: UnitOfWork, rows: Sequence[tuple[int, int, int, str]], ttl: timedelta
+                 ) -> list[int]:
+    """占用 in bulk: one reservation per (sku_id, warehouse_id, units, reference) row, in that
+    order, with its ledger move, balance change and fact — a few statements for the whole
+    list (executemany). Every balance change is the same conditional update as `reserve`:
+    when one would make 可用 negative, InsufficientStock is raised and, inside the caller's
+    savepoint, nothing stays written. Returns the reservation ids in the rows' order."""
+    if not rows:
+        return []
+    now = uow.now()
+    until = ledger.reservation_deadline(now, ttl)
+    per_level: dict[tuple[int, int], int] = {}
+    for sku_id, wh_id, units, _ref in rows:
+        ledger.positive_quantity(units)
+        per_level[(sku_id, wh_id)] = per_level.get((sku_id, wh_id), 0) + units
+    conn = uow.session.connection()
+    c = BAL.c
+    changed = conn.execute(
+        update(BAL).where(c.sku_id == bindparam("b_sku"), c.warehouse_id == bindparam("b_wh"),
+                          c.on_hand - c.reserved >= bindparam("b_units"))
+        .values(reserved=c.reserved + bindparam("b_units"), updated_at=now),
+        [{"b_sku": s, "b_wh": w, "b_units": n} for (s, w), n in sorted(per_level.items())]
+    ).rowcount
+    if changed != len(per_level):
+        raise InsufficientStock(f"{len(per_level) - changed} of {len(per_level)} stock levels "
+                                "no longer hold the units asked for", field="lines")
+    ids = list(conn.scalars(
+        insert(RES).returning(RES.c.id, sort_by_parameter_order=True),
+        [{"sku_id": s, "warehouse_id": w, "quantity": n, "reference": ref,
+          "reserved_until": until, "status": "active", "created_at": now}
+         for s, w, n, ref in rows]))
+    conn.execute(insert(cast(Table, StockMove.__table__)), [
+        {"sku_id": s, "warehouse_id": w, "kind": "reservation", "quantity": n,
+         "occurred_at": now, "reference": ref, "reason": None} for s, w, n, ref in rows])
+    codes = catalog.sku_codes(uow, {s for s, _, _, _ in rows})
+    conn.execute(insert(cast(Table, Fact.__table__)), [
+        {"kind": "stock.reserved", "entity": "reservation", "entity_id": rid,
+         "store_id": None, "occurred_at": now,
+         "data": {"sku": codes[s][0], "quantity": n, "reference": ref,
+                  "reserved_until": until.isoformat()}}
+        for rid, (s, _w, n, ref) in zip(ids, rows, strict=True)])
+    return ids
 
 
 def _close(uow: UnitOfWork, row: Any, status: str) -> bool:
@@ -312,9 +383,11 @@ def _close(uow: UnitOfWork, row: Any, status: str) -> bool:
 def _active_reservation(uow: UnitOfWork, reservation_id: int) -> Any:
     row = uow.session.execute(select(RES).where(RES.c.id == reservation_id)).first()
     if row is None:
-        raise NotFound(f"unknown reservation {reservation_id!r}", field="reservation_id")
+        raise NotFound(f"没有占用单 {reservation_id!r} — unknown reservation "
+                       f"{reservation_id!r}", field="reservation_id")
     if row.status != "active":
-        raise Conflict(f"reservation {reservation_id} is {row.status}",
+        raise Conflict(f"占用单 {reservation_id} 已结束 — reservation {reservation_id} is "
+                       f"{row.status}",
                        field="reservation_id")
     return row
 
@@ -333,8 +406,8 @@ def ship(uow: UnitOfWork, reservation_id: int) -> None:
     """发货: the reservation is fulfilled — a release and a shipment, on_hand −qty."""
     row = _active_reservation(uow, reservation_id)
     if ledger.is_expired(row.status, row.reserved_until, uow.now()):
-        raise Conflict(f"reservation {reservation_id} expired at "
-                       f"{row.reserved_until.isoformat()}", field="reservation_id")
+        raise Conflict(f"占用单 {reservation_id} 已过期 — reservation {reservation_id} expired "
+                       f"at {row.reserved_until.isoformat()}", field="reservation_id")
     if not _close(uow, row, "fulfilled"):
         raise Conflict(f"reservation {reservation_id} was closed meanwhile",
                        field="reservation_id")
@@ -345,11 +418,14 @@ def ship(uow: UnitOfWork, reservation_id: int) -> None:
                quantity=row.quantity, reference=row.reference)
 
 
-def _sweep(uow: UnitOfWork, sku_id: int | None = None) -> int:
+def _sweep(uow: UnitOfWork, sku_id: int | None = None,
+           sku_ids: Collection[int] | None = None) -> int:
     query = (select(RES).where(RES.c.status == "active", RES.c.reserved_until <= uow.now())
              .order_by(RES.c.sku_id, RES.c.warehouse_id, RES.c.id))
     if sku_id is not None:
         query = query.where(RES.c.sku_id == sku_id)
+    if sku_ids is not None:
+        query = query.where(RES.c.sku_id.in_(sorted(sku_ids)))
     expired = 0
     for row in uow.session.execute(query).all():
         if _close(uow, row, "expired"):

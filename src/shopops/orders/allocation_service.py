@@ -8,19 +8,22 @@ Kept beside orders/service.py (the read side) so the write path is one module.""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 
 from shopops.catalog.service import sku_codes
-from shopops.core.errors import Conflict, InsufficientStock, NotFound
+from shopops.core.errors import Conflict, InsufficientStock, NotFound, ShopOpsError
 from shopops.core.uow import UnitOfWork
+from shopops.customers.models import Customer
 from shopops.customers.service import customer_region
+from shopops.db.facts import Fact
 from shopops.db.shop_settings import read_settings, write_setting
 from shopops.inventory import service as stock
+from shopops.inventory.models import StockBalance
 from shopops.orders.allocation import (
     DEFAULT_RULES,
     Decision,
@@ -39,6 +42,11 @@ ROUTING_KEY = "orders.routing_rules"  # + ".<store code>" for one store
 HOLD_KEY = "orders.allocation_hold_hours"
 HOLD_HOURS = 168  # an allocated order's units stay reserved a week unless it ships
 RACE_ROUNDS = 5  # re-route when a concurrent order took the planned stock
+BATCH = 1000  # orders routed and written together by allocate_orders (one savepoint)
+ORDERS = cast(Table, Order.__table__)
+ALLOCATIONS = cast(Table, OrderAllocation.__table__)
+ALLOCATION_LINES = cast(Table, OrderAllocationLine.__table__)
+FACTS = cast(Table, Fact.__table__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,14 +183,22 @@ def _stock(uow: UnitOfWork, skus: Iterable[str], warehouses: list[stock.Warehous
     return [WarehouseStock(code, sellable[code].region, free[code]) for code in sorted(free)]
 
 
-def _shortage_error(order: Order, decision: Decision) -> InsufficientStock:
+def _shortage_error(number: str, decision: Decision) -> InsufficientStock:
     return InsufficientStock(
-        f"order {order.channel_order_no} cannot be allocated: " + "; ".join(
+        f"order {number} cannot be allocated: " + "; ".join(
             f"{s.sku} short by {s.shortfall} (requested {s.requested}, available "
             f"{s.available})" for s in decision.shortages),
         field="lines", shortages=[{"sku": s.sku, "requested": s.requested,
                                    "available": s.available, "shortfall": s.shortfall}
                                   for s in decision.shortages])
+
+
+def _allocated_fact(place: str | None, region: str | None, rules: list[Rule],
+                    decision: Decision) -> dict[str, Any]:
+    return {"source": "allocation", "from_status": "paid", "to_status": "allocated",
+            "province": place, "region": region, "rules": [r.kind for r in rules],
+            "plan": [{"warehouse": p.warehouse, "lines": [list(x) for x in p.lines]}
+                     for p in decision.parcels], "explanation": list(decision.explanation)}
 
 
 def _reserve(uow: UnitOfWork, order: Order, decision: Decision, hold: timedelta
@@ -217,7 +233,7 @@ def allocate_order(uow: UnitOfWork, order_id: int, province: str | None = None
     for attempt in range(RACE_ROUNDS):
         decision = route(lines, region, _stock(uow, lines, warehouses), rules)
         if decision.shortages:
-            raise _shortage_error(order, decision)
+            raise _shortage_error(order.channel_order_no, decision)
         try:
             with uow.session.begin_nested():  # all parcels or none
                 held = _reserve(uow, order, decision, hold)
@@ -242,10 +258,7 @@ def allocate_order(uow: UnitOfWork, order_id: int, province: str | None = None
     uow.session.add_all(rows)
     uow.session.flush()
     uow.record("order.allocated", entity="order", entity_id=order.id, store_id=order.store_id,
-               source="allocation", from_status="paid", to_status="allocated",
-               province=place, region=region, rules=[r.kind for r in rules],
-               plan=[{"warehouse": p.warehouse, "lines": [list(x) for x in p.lines]}
-                     for p in decision.parcels], explanation=list(decision.explanation))
+               **_allocated_fact(place, region, rules, decision))
     parcels = tuple(ParcelView(row.id, order.id, parcel.warehouse, "reserved", parcel.lines,
                                tuple(row.reservation_ids))
                     for row, parcel in zip(rows, decision.parcels, strict=True))
@@ -259,20 +272,164 @@ class BatchResult:
     failed: list[dict[str, Any]]  # order id, channel order no, code, message
 
 
-def allocate_paid_orders(uow: UnitOfWork, store: str | None = None, limit: int = 500
+def allocate_paid_orders(uow: UnitOfWork, store: str | None = None, limit: int | None = 500
                          ) -> BatchResult:
-    """Job: allocate every paid order (oldest payment first); an order that cannot be
-    allocated is reported with its reason and never stops the others."""
+    """Job: allocate every paid order (oldest payment first, at most `limit`; None: all); an
+    order that cannot be allocated is reported with its reason and never stops the others."""
+    briefs = order_briefs(uow, statuses=["paid"], store=store)
+    return allocate_orders(uow, [b.id for b in briefs][:limit])
+
+
+def allocate_orders(uow: UnitOfWork, order_ids: Sequence[int]) -> BatchResult:
+    """分仓 of many paid orders, in the given order (the caller's: oldest payment first), with
+    the same decisions as `allocate_order` one by one but BATCH orders at a time: their lines,
+    provinces, rules and the free stock of every SKU involved read once (the stock rows
+    locked, see inventory.lock_free_stock), each order routed in memory against what the
+    orders before it took, then every reservation, ledger move, parcel, status change and
+    fact written with one statement per table (executemany). A batch is one savepoint: all
+    its writes or none. Orders short of stock or no longer paid are reported, never stop
+    the others."""
     done: list[AllocationResult] = []
     failed: list[dict[str, Any]] = []
-    for brief in order_briefs(uow, statuses=["paid"], store=store)[:limit]:
-        try:
-            with uow.session.begin_nested():
-                done.append(allocate_order(uow, brief.id))
-        except (InsufficientStock, Conflict, IllegalTransition) as exc:
-            failed.append({"order_id": brief.id, "channel_order_no": brief.channel_order_no,
-                           "code": exc.code, "message": exc.message})
+    ids = list(dict.fromkeys(order_ids))
+    for start in range(0, len(ids), BATCH):
+        _allocate_batch(uow, ids[start:start + BATCH], done, failed)
     return BatchResult(done, failed)
+
+
+@dataclass(slots=True)
+class _Planned:
+    order_id: int
+    store_id: int
+    channel_order_no: str
+    place: str | None
+    region: str | None
+    rules: list[Rule]
+    decision: Decision
+
+
+def _failure(order_id: int, number: str, exc: ShopOpsError) -> dict[str, Any]:
+    return {"order_id": order_id, "channel_order_no": number, "code": exc.code,
+            "message": exc.message}
+
+
+def _allocate_batch(uow: UnitOfWork, ids: list[int], done: list[AllocationResult],
+                    failed: list[dict[str, Any]]) -> None:
+    session = uow.session
+    session.flush()  # pending ORM changes first: the batch writes with Core statements
+    line_rows = session.execute(select(OrderLine.order_id, OrderLine.sku_id, OrderLine.quantity)
+                                .where(OrderLine.order_id.in_(ids))).all()
+    codes = sku_codes(uow, {r.sku_id for r in line_rows})
+    lines_of: dict[int, dict[str, int]] = {}
+    for order_id, sku_id, qty in line_rows:
+        wanted = lines_of.setdefault(order_id, {})
+        wanted[codes[sku_id][0]] = wanted.get(codes[sku_id][0], 0) + qty
+    id_of = {code: sku_id for sku_id, (code, _) in codes.items()}
+    warehouses = stock.list_warehouses(uow)
+    by_id = {w.id: w for w in warehouses}
+    hold = timedelta(hours=int(read_settings(uow, {HOLD_KEY: HOLD_HOURS})[HOLD_KEY]))
+    stores = {s.id: s.code for s in list_stores(uow)}
+    rules_of: dict[int, list[Rule]] = {}
+    with session.begin_nested():  # the batch: all of it or nothing
+        free: dict[str, dict[str, int]] = {w.code: {} for w in warehouses if w.sellable}
+        for (sku_id, wh_id), units in stock.lock_free_stock(uow, set(codes)).items():
+            if units > 0:
+                free[by_id[wh_id].code][codes[sku_id][0]] = units
+        view = [WarehouseStock(w.code, w.region, free[w.code])
+                for w in warehouses if w.sellable]
+        # the orders locked after the stock (the order allocate_order takes its locks in)
+        orders = {r.id: r for r in session.execute(
+            select(Order.id, Order.channel_order_no, Order.store_id, Order.status,
+                   Order.customer_id).where(Order.id.in_(ids)).order_by(Order.id)
+            .with_for_update())}
+        places = dict(session.execute(select(Customer.id, Customer.region).where(
+            Customer.id.in_({o.customer_id for o in orders.values()
+                             if o.customer_id is not None}))).all())
+        planned: list[_Planned] = []
+        for order_id in ids:
+            order = orders.get(order_id)
+            if order is None:
+                failed.append(_failure(order_id, "", NotFound(
+                    f"no order with id {order_id}", field="order_id")))
+                continue
+            if order.status != "paid":
+                exc: ShopOpsError = (
+                    Conflict(f"order {order.channel_order_no} is already allocated",
+                             field="order_id") if order.status == "allocated"
+                    else IllegalTransition(order.status, "allocated",
+                                           order=order.channel_order_no))
+                failed.append(_failure(order_id, order.channel_order_no, exc))
+                continue
+            if order.store_id not in rules_of:
+                rules_of[order.store_id] = routing_rules(uow, stores[order.store_id])
+            place = places.get(order.customer_id)
+            region = region_of(place)
+            try:
+                decision = route(lines_of.get(order_id, {}), region, view,
+                                 rules_of[order.store_id])
+            except ShopOpsError as exc:  # no line with a positive quantity
+                failed.append(_failure(order_id, order.channel_order_no, exc))
+                continue
+            if decision.shortages:
+                failed.append(_failure(order_id, order.channel_order_no, _shortage_error(
+                    order.channel_order_no, decision)))
+                continue
+            for parcel in decision.parcels:  # later orders see what this one takes
+                for sku, units in parcel.lines:
+                    free[parcel.warehouse][sku] -= units
+            planned.append(_Planned(order_id, order.store_id, order.channel_order_no, place,
+                                    region, rules_of[order.store_id], decision))
+        if planned:
+            done.extend(_write_batch(uow, planned, id_of, hold,
+                                     {w.code: w.id for w in warehouses}))
+    _expire_cached(uow, {p.order_id for p in planned})
+
+
+def _write_batch(uow: UnitOfWork, planned: list[_Planned], id_of: dict[str, int],
+                 hold: timedelta, wh_ids: dict[str, int]) -> list[AllocationResult]:
+    """Every reservation, parcel, line, status change and fact of the planned orders."""
+    now = uow.now()
+    conn = uow.session.connection()
+    # one reservation per parcel and SKU, SKUs in id order — as inventory.reserve makes them
+    rows = [(id_of[sku], wh_ids[parcel.warehouse], units, f"order:{p.order_id}")
+            for p in planned for parcel in p.decision.parcels
+            for sku, units in sorted(parcel.lines, key=lambda line: id_of[line[0]])]
+    reservation_ids = iter(stock.reserve_many(uow, rows, hold))
+    moved = conn.execute(
+        update(ORDERS).where(ORDERS.c.id == bindparam("o_id"), ORDERS.c.status == "paid")
+        .values(status="allocated"), [{"o_id": p.order_id} for p in planned]).rowcount
+    if moved != len(planned):  # cannot happen while the order rows are locked
+        raise Conflict(f"{len(planned) - moved} orders changed meanwhile", field="order_id")
+    parcels = [(p, parcel, [next(reservation_ids) for _ in parcel.lines])
+               for p in planned for parcel in p.decision.parcels]
+    parcel_ids = list(conn.scalars(
+        insert(ALLOCATIONS).returning(ALLOCATIONS.c.id, sort_by_parameter_order=True),
+        [{"order_id": p.order_id, "warehouse_id": wh_ids[parcel.warehouse],
+          "status": "reserved", "province": p.place, "region": p.region,
+          "reservation_ids": held, "allocated_at": now, "closed_at": None}
+         for p, parcel, held in parcels]))
+    conn.execute(insert(ALLOCATION_LINES), [
+        {"allocation_id": parcel_id, "sku_id": id_of[sku], "quantity": units}
+        for parcel_id, (_, parcel, _) in zip(parcel_ids, parcels, strict=True)
+        for sku, units in parcel.lines])
+    conn.execute(insert(FACTS), [
+        {"kind": "order.allocated", "entity": "order", "entity_id": p.order_id,
+         "store_id": p.store_id, "occurred_at": now,
+         "data": _allocated_fact(p.place, p.region, p.rules, p.decision)} for p in planned])
+    views: dict[int, list[ParcelView]] = {}
+    for parcel_id, (p, parcel, held) in zip(parcel_ids, parcels, strict=True):
+        views.setdefault(p.order_id, []).append(ParcelView(
+            parcel_id, p.order_id, parcel.warehouse, "reserved", parcel.lines, tuple(held)))
+    return [AllocationResult(p.order_id, "allocated", p.place, p.region,
+                             tuple(views[p.order_id]), p.decision.explanation)
+            for p in planned]
+
+
+def _expire_cached(uow: UnitOfWork, order_ids: set[int]) -> None:
+    """Objects this session loaded before the Core writes read their new state again."""
+    for obj in list(uow.session.identity_map.values()):
+        if (isinstance(obj, Order) and obj.id in order_ids) or isinstance(obj, StockBalance):
+            uow.session.expire(obj)
 
 
 def release_allocation(uow: UnitOfWork, order_id: int, reason: str) -> list[ParcelView]:
