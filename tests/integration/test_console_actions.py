@@ -129,7 +129,11 @@ def test_ship_from_the_board(shop: App, clock: MovingClock) -> None:
     assert _row(client.get("/fulfillment").text, split) == "" and _shipments(shop) == 3
 
     missing = ship(999999, carrier="SF", tracking_no="SF404")
-    assert missing.status_code == 404 and 'id="ship-error"' in missing.text
+    assert missing.status_code == 404 and "找不到该订单" in missing.text
+    short = paid_order(shop, "SHORT-7", {"C": 1})  # no C anywhere: cannot be allocated
+    refused = ship(short, carrier="SF", tracking_no="SF700")
+    assert refused.status_code == 409 and "库存不足，无法分仓发货" in refused.text
+    assert _status(shop, short) == "paid" and _shipments(shop) == 3
     english = ship(one, "/fulfillment/ship?lang=en", tracking_no="X1")
     assert "Choose the carrier" in english.text
     client.get("/fulfillment", params={"lang": "zh"})

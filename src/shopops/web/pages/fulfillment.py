@@ -14,7 +14,13 @@ from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import UploadFile
 
-from shopops.core.errors import Conflict, NotFound, ShopOpsError, ValidationError
+from shopops.core.errors import (
+    Conflict,
+    InsufficientStock,
+    NotFound,
+    ShopOpsError,
+    ValidationError,
+)
 from shopops.fulfillment import board as boards
 from shopops.fulfillment.exceptions import KINDS
 from shopops.fulfillment.service import (
@@ -164,6 +170,12 @@ def _ship_problem(t: Translator, exc: ShopOpsError, form: dict[str, str],
     elif field == "warehouse":
         reason = t("ff.ship.pick_warehouse" if not form.get("warehouse") else
                    "ff.ship.not_waiting", warehouse=form.get("warehouse", ""))
+    elif isinstance(exc, InsufficientStock):  # a paid order is allocated first
+        reason = t("ff.ship.short")
+    elif isinstance(exc, NotFound):
+        reason = t("ff.ship.no_order")
+    elif isinstance(exc, Conflict):
+        reason = t("ff.ship.changed")
     else:
         reason = t("ff.ship.failed")
     return {"order_id": int(form["order_id"]) if form.get("order_id", "").isdigit() else None,
