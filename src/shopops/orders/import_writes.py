@@ -78,8 +78,9 @@ class BulkWriter:
 
     @contextmanager
     def big_cache(self) -> Iterator[None]:
-        """SQLite: a 256 MB page cache while a big import writes (the default 2 MB makes a
-        million-order load re-read index pages), back to what it was after."""
+        """SQLite: a 256 MB page cache while an import runs (the default 2 MB makes a
+        million-order load, or its re-import's look-ups, re-read index pages), back to what it
+        was after."""
         if self.postgres:
             yield
             return

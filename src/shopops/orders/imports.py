@@ -9,6 +9,13 @@ the caller's ``with app.uow()`` ends, so a crash half-way leaves the database as
 
 Counts are orders: ``read = new + updated + unchanged + rejected``; ``rejected`` counts the rows
 kept in the report (one per rejected order or unreadable row).
+
+Speed (``benchmarks/import.py``): a re-import parses only the orders whose source rows changed
+(``order_fingerprints``). A big first import of a one-row-per-order export (PDD) is read, checked
+and written one chunk at a time — each chunk's rows straight from their cells to the insert
+tuples where the row is plain (``pdd.plain_reader``), the database writing one chunk while the
+next is read (``import_writes.Staging``) — with the very outcome of the whole-file path, which
+every other import takes. The cyclic garbage collector is off while an import runs.
 """
 
 from __future__ import annotations
@@ -278,12 +285,13 @@ def _import_streamed(uow: UnitOfWork, writer: BulkWriter, store: StoreView,
         found = [plain(source) for source in chunk]
         odd = [source for source, order in zip(chunk, found, strict=True) if order is None]
         if not odd:
-            return found, []  # type: ignore[return-value]  # no None left
+            return cast(list[NewOrder], found), []  # (no None among them)
         others = parsed(odd)
         by_row = {order.source_rows[0]: order for order in others.orders}
         orders = [order if order is not None else by_row.get(source.number)
                   for source, order in zip(chunk, found, strict=True)]
         return [order for order in orders if order is not None], others.problems
+
     sku_column = (mapping.header_of("sku_code") if mapping else None) or SKU_COLUMN.get(family)
     report("read", 3, 3)
     batch = _archive(uow, store, files, result.platform, result.encoding, result.format, started)
