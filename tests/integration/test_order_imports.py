@@ -384,6 +384,33 @@ def test_a_re_import_leaves_unchanged_orders_rows_out_with_the_same_outcome(
     app.dispose()
 
 
+def test_a_chunk_failing_to_write_leaves_nothing_stored(
+        app: App, monkeypatch: pytest.MonkeyPatch) -> None:
+    from shopops.orders import import_writes, imports
+
+    monkeypatch.setattr(imports, "STREAM_MIN_ROWS", 5)
+    monkeypatch.setattr(imports, "STREAM_CHUNK", 4)
+    stage = import_writes.Staging.stage
+    jobs: list[int] = []
+
+    def failing(self: import_writes.Staging, statements: Any) -> Callable[[], None]:
+        job = stage(self, statements)
+        jobs.append(len(jobs))
+
+        def run(number: int = len(jobs)) -> None:
+            if number == 2:
+                raise RuntimeError("disk full")
+            job()
+        return run
+
+    monkeypatch.setattr(import_writes.Staging, "stage", failing)
+    setup_shop(app)
+    before = counts(app)
+    with pytest.raises(RuntimeError, match="disk full"):
+        run_import(app, "pdd-1", pdd_file([pdd_row(n) for n in range(12)]))
+    assert len(jobs) >= 2 and counts(app) == before
+
+
 def test_the_import_gives_the_cyclic_collector_back(app: App) -> None:
     import gc
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from itertools import chain
@@ -169,8 +169,11 @@ class BulkWriter:
         staging = Staging(self)
         try:
             yield staging
-        finally:
-            staging.close()
+        except BaseException:
+            with suppress(Exception):  # the rollback drops them anyway: keep the first error
+                staging.close()
+            raise
+        staging.close()
 
     def replace_fingerprints(self, pairs: Iterable[tuple[int, str]]) -> None:
         """Set the fingerprint of existing orders (delete, then insert: both dialects)."""
