@@ -263,6 +263,13 @@ def test_member_price_bundle_and_gift_saved_and_read_back(app: App,
     assert again.status_code == 303, again.text
     assert _stored(app, "set-ab")["items"] == {"A": 2, "B": 1}
     assert _stored(app, "set-ab")["price"] == "320.00"
+    # other items: the bundle's SKUs follow them (the form still lists the old ones)
+    changed = editor.post("/promotions/save", data={
+        "editing": "set-ab", "type": "bundle", "active": "on", "items": "A 1\nG 3",
+        "skus": "A, B", "price": "125"}, follow_redirects=False)
+    assert changed.status_code == 303, changed.text
+    stored = _stored(app, "set-ab")
+    assert (stored["items"], stored["skus"]) == ({"A": 1, "G": 3}, ["A", "G"])
 
 
 @pytest.mark.parametrize(("form", "field", "words"), [

@@ -221,6 +221,8 @@ def payload_from_form(form: dict[str, str]) -> dict[str, Any]:
         data["prices"] = _prices(form["prices"])
     if form.get("items", "").strip():
         data["items"] = _items(form["items"])
+        if kind == "bundle":  # a bundle's SKUs are its items (an edit may change them)
+            data["skus"] = sorted(data["items"])
     if kind == "full_reduction":
         data["repeat"] = form.get("repeat") == "on"
     data["new_customers_only"] = form.get("new_customers_only") == "on"
