@@ -26,7 +26,7 @@ def _paged(items: list[dict[str, Any]], total: int | None, page: int, page_size:
 def _category_id(uow: UnitOfWork, code: str) -> int:
     category_id = uow.session.scalar(select(Category.id).where(Category.code == code))
     if category_id is None:
-        raise NotFound(f"unknown category {code!r}", field="category")
+        raise NotFound(f"没有类目 {code!r} — unknown category {code!r}", field="category")
     return category_id
 
 
@@ -87,7 +87,7 @@ def list_skus(uow: UnitOfWork, page: int, page_size: int, *, category: str | Non
 def get_sku(uow: UnitOfWork, code: str) -> dict[str, Any]:
     row = uow.session.execute(_sku_rows().where(Sku.code == code)).first()
     if row is None:
-        raise NotFound(f"unknown SKU {code!r}", field="sku")
+        raise NotFound(f"没有 SKU {code!r} — unknown SKU {code!r}", field="sku")
     return _sku_json(*row)
 
 
@@ -164,5 +164,5 @@ def sku_id(uow: UnitOfWork, code: object, field: str = "sku") -> int:
     """The id of one SKU code; an unknown code is an error naming the field."""
     found = uow.session.scalar(select(Sku.id).where(Sku.code == code))
     if found is None:
-        raise NotFound(f"unknown SKU {code!r}", field=field)
+        raise NotFound(f"没有 SKU {code!r} — unknown SKU {code!r}", field=field)
     return int(found)

@@ -74,7 +74,8 @@ def build_demo_shop(app: App, *, seed: int = 42, orders: int = 20_000,
                     progress: Progress | None = None, reset: bool = False) -> DemoSummary:
     """Write a believable multi-channel shop; raise Conflict if data exist and not `reset`."""
     if orders < 100 or days < 30:
-        raise ValidationError("the demo needs at least 100 orders over at least 30 days",
+        raise ValidationError("演示店铺至少需要 100 笔订单、30 天 — the demo needs at least 100 "
+                              "orders over at least 30 days",
                               field="orders" if orders < 100 else "days")
     started = time.perf_counter()
     now = app.clock.now()
@@ -82,7 +83,8 @@ def build_demo_shop(app: App, *, seed: int = 42, orders: int = 20_000,
     as_of = demo_as_of(end, now)
     with app.engine.connect().execution_options(shopops_write=True) as conn, conn.begin():
         if has_stores(conn) and not reset:
-            raise Conflict("the database already has stores; rebuild the demo with reset=True "
+            raise Conflict("数据库里已有店铺，请加 --reset 清空后重建 — the "
+                           "database already has stores; rebuild the demo with reset=True "
                            "(shopops demo --reset) to delete every row first")
         if reset:
             wipe_all(conn)

@@ -59,7 +59,8 @@ def positive_quantity(value: object, field: str = "quantity") -> int:
 def nonzero_delta(value: object, field: str = "delta") -> int:
     """A stocktake difference: a whole number other than zero."""
     if isinstance(value, bool) or not isinstance(value, int) or value == 0:
-        raise ValidationError(f"{field} must be a whole number other than 0, got {value!r}",
+        raise ValidationError(f"{field} 应为非零整数，收到 {value!r} — {field} must be a whole "
+                              f"number other than 0, got {value!r}",
                               field=field)
     return value
 
@@ -114,8 +115,8 @@ def apply(balance: Balance, kind: str, quantity: int) -> Balance:
     after = Balance(balance.on_hand + delta.on_hand, balance.reserved + delta.reserved)
     if after.reserved < 0 or after.available < 0:
         raise InsufficientStock(
-            f"{kind} of {quantity} refused: on_hand {balance.on_hand}, "
-            f"reserved {balance.reserved}", field="quantity")
+            f"库存不足（在库 {balance.on_hand}，占用 {balance.reserved}） — {kind} of {quantity} "
+            f"refused: on_hand {balance.on_hand}, reserved {balance.reserved}", field="quantity")
     return after
 
 

@@ -51,7 +51,8 @@ def get_order(uow: UnitOfWork, order_id: int) -> dict[str, Any]:
     """One order with its lines (SKU codes) and the times of each step it went through."""
     order = uow.session.get(Order, order_id)
     if order is None:
-        raise NotFound(f"no order with id {order_id}", field="order_id")
+        raise NotFound(f"没有编号为 {order_id} 的订单 — no order with id {order_id}",
+                       field="order_id")
     store = next(s for s in list_stores(uow) if s.id == order.store_id)
     lines = uow.session.scalars(select(OrderLine).where(OrderLine.order_id == order.id)
                                 .order_by(OrderLine.id)).all()
@@ -136,7 +137,8 @@ def order_timeline(uow: UnitOfWork, order_id: int) -> list[TimelineEntry]:
     row holds but no fact records (orders written before facts existed)."""
     order = uow.session.get(Order, order_id)
     if order is None:
-        raise NotFound(f"no order with id {order_id}", field="order_id")
+        raise NotFound(f"没有编号为 {order_id} 的订单 — no order with id {order_id}",
+                       field="order_id")
     facts = uow.session.execute(
         select(Fact.kind, Fact.occurred_at, Fact.data, Fact.id)
         .where(Fact.entity == "order", Fact.entity_id == order_id)
@@ -186,7 +188,8 @@ def refundable_line(uow: UnitOfWork, order_id: int, *, sku_id: int | None = None
     (the first such line with money left to refund)."""
     order = uow.session.get(Order, order_id)
     if order is None:
-        raise NotFound(f"no order with id {order_id}", field="order_id")
+        raise NotFound(f"没有编号为 {order_id} 的订单 — no order with id {order_id}",
+                       field="order_id")
     lines = uow.session.scalars(select(OrderLine).where(OrderLine.order_id == order_id)
                                 .order_by(OrderLine.id)).all()
     if order_line_id is not None:
@@ -197,7 +200,8 @@ def refundable_line(uow: UnitOfWork, order_id: int, *, sku_id: int | None = None
                        key=lambda ln: ln.refund_amount >= ln.paid_amount)
         field = "sku"
     if not found:
-        raise NotFound(f"order {order_id} has no such line", field=field)
+        raise NotFound(f"订单 {order_id} 没有这一行 — order {order_id} has no such line",
+                       field=field)
     line = found[0]
     store = next(s for s in list_stores(uow) if s.id == order.store_id)
     return RefundableLine(order.id, line.id, order.store_id, order.channel_order_no,
@@ -212,18 +216,21 @@ def refund_line(uow: UnitOfWork, order_line_id: int, amount: Decimal, *,
     update, so two refunds racing for the same money cannot both pass the line's paid amount.
     The order becomes `refunded` once every line is refunded in full; a fact records it."""
     if amount <= 0:
-        raise ValidationError(f"refund amount {amount} must be positive", field="amount")
+        raise ValidationError(f"退款金额 {amount} 应大于 0 — refund amount {amount} must be "
+                              "positive", field="amount")
     line = uow.session.get(OrderLine, order_line_id)
     if line is None:
-        raise NotFound(f"no order line with id {order_line_id}", field="order_line_id")
+        raise NotFound(f"没有编号为 {order_line_id} 的订单行 — no order line with id "
+                       f"{order_line_id}", field="order_line_id")
     table = cast(Table, OrderLine.__table__)
     done = uow.session.connection().execute(
         update(table).where(table.c.id == order_line_id,
                             table.c.refund_amount + amount <= table.c.paid_amount)
         .values(refund_amount=table.c.refund_amount + amount)).rowcount
     if done != 1:
-        raise Conflict(f"refund {amount:.2f} is more than order line {order_line_id} can still "
-                       "refund", field="amount")
+        raise Conflict(f"退款 {amount:.2f} 超过订单行 {order_line_id} 还可退的金额 — refund "
+                       f"{amount:.2f} is more than order line {order_line_id} can still refund",
+                       field="amount")
     orders = cast(Table, Order.__table__)
     uow.session.connection().execute(
         update(orders).where(orders.c.id == line.order_id)
@@ -362,7 +369,8 @@ def pay_order(uow: UnitOfWork, order_id: int, **data: Any) -> None:
     fact; it then flows like any paid order (``shopops fulfil allocate`` routes it)."""
     order = uow.session.get(Order, order_id)
     if order is None:
-        raise NotFound(f"no order with id {order_id}", field="order_id")
+        raise NotFound(f"没有编号为 {order_id} 的订单 — no order with id {order_id}",
+                       field="order_id")
     check_move(order.status, "paid", order=order.channel_order_no)
     zone = ZoneInfo(next(s.timezone for s in list_stores(uow) if s.id == order.store_id))
     now = uow.now()

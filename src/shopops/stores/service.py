@@ -61,19 +61,23 @@ def _view(store: Store) -> StoreView:
 def validate_store_fields(code: str, platform: str, timezone: str, commission: Decimal) -> None:
     if not code or not code.replace("-", "").replace("_", "").isalnum() or len(code) > 32:
         raise ValidationError(
-            f"store code {code!r} must be 1–32 letters, digits, - or _", field="code"
+            f"店铺编码 {code!r} 应为 1–32 个字母、数字、- 或 _ — store code {code!r} must be "
+            "1–32 letters, digits, - or _", field="code"
         )
     if platform not in PLATFORMS:
         raise ValidationError(
-            f"platform {platform!r} is not one of {', '.join(PLATFORMS)}", field="platform"
+            f"平台 {platform!r} 不存在，可选：{', '.join(PLATFORMS)} — platform {platform!r} is "
+            f"not one of {', '.join(PLATFORMS)}", field="platform"
         )
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ValidationError(f"unknown time zone {timezone!r}", field="timezone") from None
+        raise ValidationError(f"未知时区 {timezone!r} — unknown time zone {timezone!r}",
+                              field="timezone") from None
     if not Decimal(0) <= commission < Decimal(1):
         raise ValidationError(
-            f"commission {commission} must be a fraction in [0, 1)", field="commission"
+            f"佣金比例 {commission} 应在 0 到 1 之间（不含 1） — commission {commission} must be "
+            "a fraction in [0, 1)", field="commission"
         )
 
 
@@ -93,7 +97,7 @@ def add_store(
     )
     validate_store_fields(code, platform, timezone, rate)
     if uow.session.scalar(select(Store.id).where(Store.code == code)):
-        raise StoreExists(f"store {code!r} already exists", field="code")
+        raise StoreExists(f"店铺 {code!r} 已存在 — store {code!r} already exists", field="code")
     store = Store(
         code=code,
         platform=platform,
@@ -123,5 +127,6 @@ def get_store(uow: UnitOfWork, code: str) -> StoreView:
     store = uow.session.scalar(select(Store).where(Store.code == code))
     if store is None:
         known = ", ".join(s.code for s in list_stores(uow)) or "none yet"
-        raise UnknownStore(f"unknown store {code!r} (known: {known})", field="store")
+        raise UnknownStore(f"没有店铺 {code!r}（现有：{known}） — unknown store {code!r} "
+                           f"(known: {known})", field="store")
     return _view(store)
