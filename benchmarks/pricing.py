@@ -31,6 +31,7 @@ Note: the scenario's "not held" coupons end in ``_held`` too, so the buyer holds
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import statistics
 import sys
@@ -308,15 +309,21 @@ def flash_table(args: argparse.Namespace) -> None:
           f"attempts (10 % repeat buyers), {args.clients} concurrent clients, uvicorn "
           f"{args.server_workers} workers on 127.0.0.1\n")
     print(f"| {'database':<10} | {'route':<28} | {'answered':>8} | {'seconds':>7} | "
-          f"{'orders/s':>8} | {'holds':>5} | {'taken':>5} | {'oversold':>8} | over limit |")
-    print(f"|{'-' * 12}|{'-' * 30}|{'-' * 10}|{'-' * 9}|{'-' * 10}|{'-' * 7}|{'-' * 7}|"
-          f"{'-' * 10}|{'-' * 12}|")
+          f"{'orders/s':>8} | {'server CPU ms/req':>17} | {'holds':>5} | {'order units':>11} | "
+          f"{'taken':>5} | {'oversold':>8} | over limit |")
+    print(f"|{'-' * 12}|{'-' * 30}|{'-' * 10}|{'-' * 9}|{'-' * 10}|{'-' * 19}|{'-' * 7}|"
+          f"{'-' * 13}|{'-' * 7}|{'-' * 10}|{'-' * 12}|")
     for r in rows:
+        cpu = f"{r['server_cpu_ms']:.2f}" if "server_cpu_ms" in r else "—"
         print(f"| {r['backend']:<10} | {r['route']:<28} | {r['answered']:>8} | "
-              f"{r['seconds']:>7.1f} | {r['per_s']:>8.0f} | {r['held']:>5} | {r['taken']:>5} | "
-              f"{r['oversold']:>8} | {r['over_limit']:>10} |")
-    print("\norders/s = answered buy requests (hold or 409) per second; taken = units the "
-          "database shows held or sold (naive: its orders)")
+              f"{r['seconds']:>7.1f} | {r['per_s']:>8.0f} | {cpu:>17} | {r['held']:>5} | "
+              f"{r['ordered']:>11} | {r['taken']:>5} | {r['oversold']:>8} | "
+              f"{r['over_limit']:>10} |")
+    print("\norders/s = answered buy requests (hold or 409) per second; order units = units of "
+          "the orders the buys created (not cancelled); taken = the larger of holds and order "
+          "units (naive: its orders); server CPU = CPU seconds of the server's processes per "
+          "request (Linux); load average at the end: "
+          f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     pg = next((r for r in rows if r["backend"] == "postgresql" and r["route"] == "HTTP: ShopOps"),
               None)
     if pg is not None:

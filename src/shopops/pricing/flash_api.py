@@ -5,6 +5,7 @@ decides (409 ``flash_sale.sold_out`` / ``flash_sale.limit_reached`` / ``flash_sa
 
 from __future__ import annotations
 
+import os
 import threading
 from typing import Annotated, Any
 
@@ -20,7 +21,7 @@ router = APIRouter(tags=["flash sale 秒杀"])
 _GATES: dict[tuple[int, str], RedisGate] = {}
 # buys in a database transaction at once, per process: every buy queues on the same pool row,
 # so more only hold more connections (and threads fighting for the GIL) without selling faster
-BUY_CONCURRENCY = 8
+BUY_CONCURRENCY = int(os.environ.get("SHOPOPS_FLASH_BUY_CONCURRENCY") or 8)
 _BUYING = threading.BoundedSemaphore(BUY_CONCURRENCY)
 
 BUY_EXAMPLE: dict[str, Any] = {"default": {"summary": "抢购 1 件", "value": {
