@@ -95,17 +95,21 @@ class Promotion:
 
     def __post_init__(self) -> None:
         if not self.id:
-            raise InvalidPromotion("id: must not be empty", field="id")
+            raise InvalidPromotion("请填写促销编码 — id: must not be empty", field="id")
         if self.level not in self.allowed_levels:
-            raise InvalidPromotion(f"level: {self.kind} cannot be {self.level!r}; allowed "
+            raise InvalidPromotion(f"这种促销不能设为 {self.level!r} 级，可选："
+                                   f"{', '.join(self.allowed_levels)} — level: {self.kind} "
+                                   f"cannot be {self.level!r}; allowed "
                                    f"{', '.join(self.allowed_levels)}", field="level")
         if self.starts_at and self.ends_at and self.starts_at >= self.ends_at:
-            raise InvalidPromotion("ends_at: must be after starts_at", field="ends_at")
+            raise InvalidPromotion("结束时间应晚于开始时间 — ends_at: must be after starts_at",
+                                   field="ends_at")
         for name in ("skus", "categories", "member_tiers"):
             values = getattr(self, name)
             if values is not None:
                 if isinstance(values, str) or not values:
-                    raise InvalidPromotion(f"{name}: give a non-empty list or leave it out",
+                    raise InvalidPromotion(f"{name}：请至少填一项，或不填 — {name}: give a "
+                                           "non-empty list or leave it out",
                                            field=name)
                 _set(self, name, frozenset(values))
 
@@ -161,13 +165,15 @@ class TimedDiscount(ItemOffer):
     def __post_init__(self) -> None:
         super().__post_init__()
         if (self.rate is None) == (self.price is None):
-            raise InvalidPromotion("rate: give either a rate or a price", field="rate")
+            raise InvalidPromotion("折扣率和一口价只能填一个 — rate: give either a rate or a price",
+                                   field="rate")
         if self.rate is not None:
             _set(self, "rate", rate(self.rate, "rate"))
         if self.price is not None:
             _set(self, "price", money(self.price, "price"))
             if self.skus is None:
-                raise InvalidPromotion("skus: a fixed price needs its SKUs", field="skus")
+                raise InvalidPromotion("一口价需要指定 SKU — skus: a fixed price needs its SKUs",
+                                       field="skus")
 
     def unit_price_for(self, line: CartLine, cart: Cart) -> Decimal | None:
         if self.price is not None:
@@ -188,12 +194,14 @@ class MemberPrice(ItemOffer):
     def __post_init__(self) -> None:
         super().__post_init__()
         if not self.prices:
-            raise InvalidPromotion("prices: give at least one tier with SKU prices",
+            raise InvalidPromotion("请至少设置一个会员等级的 SKU 价格 — prices: give at least one "
+                                   "tier with SKU prices",
                                    field="prices")
         checked: dict[str, dict[str, Decimal]] = {}
         for tier, sku_prices in self.prices.items():
             if not sku_prices:
-                raise InvalidPromotion(f"prices.{tier}: no SKU prices", field=f"prices.{tier}")
+                raise InvalidPromotion(f"等级 {tier} 没有 SKU 价格 — prices.{tier}: no SKU prices",
+                                       field=f"prices.{tier}")
             checked[tier] = {sku: money(p, f"prices.{tier}.{sku}")
                              for sku, p in sku_prices.items()}
         _set(self, "prices", checked)
@@ -218,16 +226,19 @@ class MultiBuyDiscount(ItemOffer, OrderOffer):
     def __post_init__(self) -> None:
         super().__post_init__()
         if not self.tiers:
-            raise InvalidPromotion("tiers: give at least one (qty, rate) tier", field="tiers")
+            raise InvalidPromotion("请至少设置一档（件数、折扣） — tiers: give at least one (qty, "
+                                   "rate) tier", field="tiers")
         checked = []
         for n, (qty, tier_rate) in enumerate(self.tiers):
             if isinstance(qty, bool) or not isinstance(qty, int) or qty < 1:
-                raise InvalidPromotion(f"tiers[{n}].qty: must be an integer ≥ 1",
+                raise InvalidPromotion(f"第 {n + 1} 档的件数应为不小于 1 的整数 — tiers[{n}].qty: "
+                                       "must be an integer ≥ 1",
                                        field=f"tiers[{n}].qty")
             checked.append((qty, rate(tier_rate, f"tiers[{n}].rate")))
         checked.sort()
         if len({q for q, _ in checked}) != len(checked):
-            raise InvalidPromotion("tiers: quantities must differ", field="tiers")
+            raise InvalidPromotion("各档件数不能相同 — tiers: quantities must differ",
+                                   field="tiers")
         _set(self, "tiers", tuple(checked))
 
     def rate_for(self, item_count: int) -> Decimal | None:
@@ -260,19 +271,22 @@ class FullReduction(OrderOffer):
     def __post_init__(self) -> None:
         super().__post_init__()
         if not self.tiers:
-            raise InvalidPromotion("tiers: give at least one (threshold, off) tier",
+            raise InvalidPromotion("请至少设置一档（满、减） — tiers: give at least one "
+                                   "(threshold, off) tier",
                                    field="tiers")
         checked = []
         for n, (threshold, off) in enumerate(self.tiers):
             t = money(threshold, f"tiers[{n}].threshold", positive=True)
             o = money(off, f"tiers[{n}].off", positive=True)
             if t <= o:
-                raise InvalidPromotion(f"tiers[{n}].threshold: must exceed the amount off "
+                raise InvalidPromotion(f"第 {n + 1} 档门槛 {t} 应高于减免 {o} — "
+                                       f"tiers[{n}].threshold: must exceed the amount off "
                                        f"({t} ≤ {o})", field=f"tiers[{n}].threshold")
             checked.append((t, o))
         checked.sort()
         if len({t for t, _ in checked}) != len(checked):
-            raise InvalidPromotion("tiers: thresholds must differ", field="tiers")
+            raise InvalidPromotion("各档门槛不能相同 — tiers: thresholds must differ",
+                                   field="tiers")
         if self.repeat and len(checked) != 1:
             raise InvalidPromotion("每满减只能设一档 — tiers: repeat takes exactly one tier",
                                    field="tiers")
@@ -315,11 +329,13 @@ class Coupon(OrderOffer):
     def __post_init__(self) -> None:
         super().__post_init__()
         if self.group not in (None, "coupon"):
-            raise InvalidPromotion("group: coupons are always in group 'coupon'", field="group")
+            raise InvalidPromotion("优惠券只能放在优惠券组 — group: coupons are always in group "
+                                   "'coupon'", field="group")
         _set(self, "threshold", money(self.threshold, "threshold"))
         if self.rate is not None:
             if self.amount:
-                raise InvalidPromotion("rate: give either an amount off or a rate",
+                raise InvalidPromotion("减免金额和折扣率只能填一个 — rate: give either an amount "
+                                       "off or a rate",
                                        field="rate")
             _set(self, "rate", rate(self.rate, "rate"))
             if self.max_off is not None:
@@ -331,11 +347,13 @@ class Coupon(OrderOffer):
                                        field="max_off")
             _set(self, "amount", money(self.amount, "amount", positive=True))
         if self.rate is None and self.threshold and self.threshold <= self.amount:
-            raise InvalidPromotion(f"threshold: must exceed the amount ({self.threshold} ≤ "
+            raise InvalidPromotion(f"使用门槛 {self.threshold} 应高于券面额 {self.amount}（或为 0）"
+                                   f" — threshold: must exceed the amount ({self.threshold} ≤ "
                                    f"{self.amount}) or be 0", field="threshold")
         if isinstance(self.per_user_limit, bool) or not isinstance(self.per_user_limit, int) \
                 or self.per_user_limit < 1:
-            raise InvalidPromotion("per_user_limit: must be an integer ≥ 1",
+            raise InvalidPromotion("每人限领应为不小于 1 的整数 — per_user_limit: must be an "
+                                   "integer ≥ 1",
                                    field="per_user_limit")
 
     def usable_by(self, cart: Cart, now: datetime) -> bool:
@@ -384,10 +402,12 @@ class GiftWithPurchase(Promotion):
         super().__post_init__()
         _set(self, "threshold", money(self.threshold, "threshold", positive=True))
         if not self.gift_sku:
-            raise InvalidPromotion("gift_sku: must not be empty", field="gift_sku")
+            raise InvalidPromotion("请填写赠品 SKU — gift_sku: must not be empty",
+                                   field="gift_sku")
         if isinstance(self.gift_quantity, bool) or not isinstance(self.gift_quantity, int) \
                 or self.gift_quantity < 1:
-            raise InvalidPromotion("gift_quantity: must be an integer ≥ 1",
+            raise InvalidPromotion("赠品数量应为不小于 1 的整数 — gift_quantity: must be an "
+                                   "integer ≥ 1",
                                    field="gift_quantity")
 
 
