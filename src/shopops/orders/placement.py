@@ -203,8 +203,9 @@ def _gift_lines(uow: UnitOfWork, quote: Mapping[str, Any]) -> tuple[PricedLine, 
     for gift in gifts:
         if gift["sku"] not in prices:
             raise GiftUnavailable(
-                f"gifts: promotion {gift['promotion']} gives SKU {gift['sku']!r}, which is not "
-                "in the catalog; the order cannot ship it (fix the promotion's gift_sku)",
+                f"gifts: 赠品 {gift['sku']!r} 不在商品库中，订单无法发货（请修改促销 "
+                f"{gift['promotion']} 的赠品） — promotion {gift['promotion']} gives SKU "
+                f"{gift['sku']!r}, which is not in the catalog; fix the promotion's gift_sku",
                 field="gifts", promotion=gift["promotion"], sku=gift["sku"])
         price = round_cents(prices[gift["sku"]][0])
         value = price * gift["qty"]
