@@ -403,3 +403,20 @@ def test_a_gift_sku_missing_from_the_catalog_refuses_the_order_and_stores_nothin
 def _place(core: App, request: dict[str, Any]) -> None:
     with core.uow() as uow:
         place_order(uow, request)
+
+
+def test_a_refund_by_sku_finds_the_paid_line_not_a_gift_of_the_same_sku(core: App) -> None:
+    promos(core, {**GIFT, "gift_sku": "A", "gift_quantity": 1})
+    with core.uow() as uow:
+        placed = place_order(uow, OVER_300)
+    assert [(ln["sku"], ln["paid_amount"], "gift" in ln) for ln in placed["lines"]] == [
+        ("A", "100.00", False), ("B", "300.00", False), ("A", "0.00", True)]
+    with core.uow() as uow:
+        request = aftersales.create_request(uow, aftersales.NewRequest(
+            placed["id"], "quality", sku="A", kind="refund_only"))
+        aftersales.approve(uow, request)
+        assert aftersales.refund(uow, request) == Decimal("100.00")
+    with core.reader() as uow:
+        refunded = [ln.refund_amount for ln in uow.session.scalars(
+            select(OrderLine).where(OrderLine.order_id == placed["id"]).order_by(OrderLine.id))]
+    assert refunded == [Decimal("100.00"), Decimal("0.00"), Decimal("0.00")]
