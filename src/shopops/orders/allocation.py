@@ -22,6 +22,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from itertools import combinations
 from typing import Any
 
@@ -108,6 +109,7 @@ def region_of(place: str | None) -> str | None:
     return PROVINCE_REGIONS.get(name) or PROVINCE_REGIONS.get(name[:2])
 
 
+@cache
 def region_distance(a: str | None, b: str | None) -> float:
     """Great-circle km between two regions' hubs; same region 0, unknown = infinitely far."""
     if a is None or b is None or a not in REGION_HUBS or b not in REGION_HUBS:
@@ -213,8 +215,14 @@ def route(lines: Mapping[str, int], buyer_region: str | None,
     # warehouses inside a split are filled nearest / highest priority first
     ranked = sorted(allowed, key=lambda w: _preference(w, buyer_region, rules))
     regions = {w.code: w.region for w in allowed}
+    # fewest_shipments deciding first (exclude_warehouses scores nothing): no plan of more
+    # parcels can win once a size has plans, so larger splits are not even tried
+    deciding = [r.kind for r in rules if r.kind != "exclude_warehouses"]
+    fewest_first = bool(deciding) and deciding[0] == "fewest_shipments"
     plans: list[tuple[Parcel, ...]] = []
     for size in range(1, min(MAX_SPLIT, len(ranked)) + 1):
+        if plans and fewest_first:
+            break
         for group in combinations(ranked, size):
             plan = _fill(lines, group)
             if plan is not None:

@@ -402,12 +402,12 @@ def _write_batch(uow: UnitOfWork, planned: list[_Planned], id_of: dict[str, int]
         raise Conflict(f"{len(planned) - moved} orders changed meanwhile", field="order_id")
     parcels = [(p, parcel, [next(reservation_ids) for _ in parcel.lines])
                for p in planned for parcel in p.decision.parcels]
-    parcel_ids = list(conn.scalars(
-        insert(ALLOCATIONS).returning(ALLOCATIONS.c.id, sort_by_parameter_order=True),
-        [{"order_id": p.order_id, "warehouse_id": wh_ids[parcel.warehouse],
-          "status": "reserved", "province": p.place, "region": p.region,
-          "reservation_ids": held, "allocated_at": now, "closed_at": None}
-         for p, parcel, held in parcels]))
+    parcel_ids = stock.new_ids(uow, ALLOCATIONS, len(parcels))
+    conn.execute(insert(ALLOCATIONS), [
+        {"id": parcel_id, "order_id": p.order_id, "warehouse_id": wh_ids[parcel.warehouse],
+         "status": "reserved", "province": p.place, "region": p.region,
+         "reservation_ids": held, "allocated_at": now, "closed_at": None}
+        for parcel_id, (p, parcel, held) in zip(parcel_ids, parcels, strict=True)])
     conn.execute(insert(ALLOCATION_LINES), [
         {"allocation_id": parcel_id, "sku_id": id_of[sku], "quantity": units}
         for parcel_id, (_, parcel, _) in zip(parcel_ids, parcels, strict=True)
