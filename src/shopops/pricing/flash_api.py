@@ -19,9 +19,11 @@ from shopops.web.deps import CoreDep, ReaderDep
 
 router = APIRouter(tags=["flash sale 秒杀"])
 _GATES: dict[tuple[int, str], RedisGate] = {}
-# buys in a database transaction at once, per process: every buy queues on the same pool row,
-# so more only hold more connections (and threads fighting for the GIL) without selling faster
-BUY_CONCURRENCY = int(os.environ.get("SHOPOPS_FLASH_BUY_CONCURRENCY") or 8)
+# buys in a database transaction at once, per process (SHOPOPS_FLASH_BUY_CONCURRENCY): every
+# buy queues on the same pool row, so more only hold more connections and add threads fighting
+# for the GIL (server CPU per buy 2.5 ms at 2, 2.7–3.1 at 4–8 on the benchmark; more worker
+# processes, `shopops serve --workers`, are the way to use more cores)
+BUY_CONCURRENCY = int(os.environ.get("SHOPOPS_FLASH_BUY_CONCURRENCY") or 2)
 _BUYING = threading.BoundedSemaphore(BUY_CONCURRENCY)
 
 BUY_EXAMPLE: dict[str, Any] = {"default": {"summary": "抢购 1 件", "value": {

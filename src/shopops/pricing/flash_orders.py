@@ -1,10 +1,11 @@
-"""The 秒杀 buy on PostgreSQL in one statement: the buyer's count (within the limit), the pool's
-conditional update, the buyer's customer (found or created), the order and its line, the hold
-and both facts.
+"""The 秒杀 buy's writes: the buyer's count (within the limit), the pool's conditional update, the
+buyer's customer (found or created), the order and its line, the hold and both facts — on
+PostgreSQL in one statement (:func:`buy_in_one_statement`), elsewhere step by step
+(:func:`buy_in_steps`: Core statements built once, the pool updated last so its lock is held
+only for that statement and the commit).
 
-Why: a buy is the hottest path of a flash sale. Written one statement at a time (SQLite, and
-:func:`shopops.pricing.flash_service.buy` without this) it is eleven round trips to the
-database, each a context switch on a small machine; here it is one, so PostgreSQL and the
+Why one statement: a buy is the hottest path of a flash sale. Step by step it is nine round
+trips to the database, each a context switch on a small machine; in one, PostgreSQL and the
 server spend their cores on the work, not on the conversation. It writes exactly what the
 step-by-step path writes (``customers.service.customers_for_buyers``,
 ``orders.service.place_unpaid_order``, the hold, ``flash_sale.held``, the pool) — checked by
@@ -35,11 +36,29 @@ import os
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import Any, cast
 
-from sqlalchemy import text
+from sqlalchemy import Table, bindparam, insert, text, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from shopops.core.money import yuan_to_cents
 from shopops.core.uow import UnitOfWork
+from shopops.customers.service import customers_for_buyers
+from shopops.db.facts import Fact
+from shopops.orders.service import place_unpaid_order
+from shopops.pricing.flash_models import FlashSale, FlashSaleBuyer, FlashSaleHold
+
+SALES = cast(Table, FlashSale.__table__)
+BUYERS = cast(Table, FlashSaleBuyer.__table__)
+HOLDS = cast(Table, FlashSaleHold.__table__)
+NEW_HOLD = insert(HOLDS).returning(HOLDS.c.id)
+NEW_FACT = insert(cast(Table, Fact.__table__))
+TAKE = (update(SALES).where(SALES.c.id == bindparam("sale"),
+                            SALES.c.remaining >= bindparam("qty"))
+        .values(remaining=SALES.c.remaining - bindparam("qty"),
+                held=SALES.c.held + bindparam("qty")))
+_COUNT: dict[str, Any] = {}  # dialect → the buyer-count upsert
 
 BUY_SQL = """
 WITH s AS (
@@ -142,9 +161,11 @@ class Terms:
 
 @dataclass(frozen=True, slots=True)
 class Placed:
-    remaining: int | None  # the pool before the buy; None: no such sale (with these terms)
-    counted: bool  # False: sold out (remaining < qty) or over the buyer's limit
-    taken: bool  # False: the pool had too few units meanwhile — the caller must roll back
+    """What a buy wrote; the caller rolls back unless ``taken``."""
+
+    found: bool  # False: no sale with these terms (the caller's remembered terms are stale)
+    over_limit: bool  # the buyer's count would pass per_customer
+    taken: bool  # the pool gave the units (False and not over_limit: sold out)
     order_id: int | None
     order_no: str | None
     hold_id: int | None
@@ -165,4 +186,50 @@ def buy_in_one_statement(uow: UnitOfWork, sale: Terms, buyer: str, qty: int, now
         "goods": yuan_to_cents(goods),
         "list_price": yuan_to_cents(max(sale.list_price, sale.price)), "sku": sale.sku_id,
         "qty": qty, "list_text": f"{listed:.2f}", "goods_text": f"{goods:.2f}"}).one()
-    return Placed(row[0], bool(row[1]), bool(row[2]), row[3], row[4], row[5])
+    remaining, counted, taken = row[0], bool(row[1]), bool(row[2])
+    return Placed(remaining is not None,
+                  not counted and remaining is not None and remaining >= qty,
+                  counted and taken, row[3], row[4], row[5])
+
+
+def _count_statement(dialect: str) -> Any:
+    """Add ``qty`` to the buyer's count if it stays within the limit, in one statement: insert
+    the buyer's row, or on conflict update it only ``WHERE bought + qty <= per_customer``
+    (the row lock makes two tries of the same buyer wait for each other). No row: over."""
+    if dialect not in _COUNT:
+        upsert = (pg_insert if dialect == "postgresql" else sqlite_insert)(BUYERS).values(
+            flash_sale_id=bindparam("sale"), customer=bindparam("customer"),
+            bought=bindparam("qty"))
+        _COUNT[dialect] = upsert.on_conflict_do_update(
+            index_elements=["flash_sale_id", "customer"],
+            set_={"bought": BUYERS.c.bought + upsert.excluded.bought},
+            where=BUYERS.c.bought + upsert.excluded.bought <= bindparam("limit"),
+        ).returning(BUYERS.c.id)
+    return _COUNT[dialect]
+
+
+def buy_in_steps(uow: UnitOfWork, sale: Terms, buyer: str, qty: int, now: datetime,
+                 until: datetime, prefix: str, durable: bool = True) -> Placed:
+    """The same writes one statement at a time (SQLite; any database); always durable."""
+    conn = uow.session.connection()
+    counted = conn.execute(_count_statement(conn.dialect.name), {
+        "sale": sale.id, "customer": buyer, "qty": qty, "limit": sale.per_customer}).first()
+    if counted is None:
+        return Placed(True, True, False, None, None, None)
+    customer_id = customers_for_buyers(uow, sale.store_id, {buyer: now})[buyer]
+    order = place_unpaid_order(uow, store_id=sale.store_id, customer_id=customer_id,
+                               sku_id=sale.sku_id, quantity=qty, list_price=sale.list_price,
+                               unit_price=sale.price, prefix=prefix, source="flash_sale",
+                               flash_sale=sale.id, buyer=buyer)
+    hold_id = conn.execute(NEW_HOLD, {
+        "flash_sale_id": sale.id, "customer": buyer, "qty": qty, "amount": sale.price * qty,
+        "status": "held", "created_at": now, "hold_until": until,
+        "order_id": order.id}).scalar_one()
+    conn.execute(NEW_FACT, {
+        "kind": "flash_sale.held", "entity": "flash_sale_hold", "entity_id": hold_id,
+        "store_id": sale.store_id, "occurred_at": now, "data": {
+            "flash_sale": sale.id, "customer": buyer, "qty": qty, "order": order.id,
+            "order_no": order.channel_order_no}})
+    # the hot row last, so its lock is held only for this statement and the commit
+    taken = conn.execute(TAKE, {"sale": sale.id, "qty": qty}).rowcount == 1
+    return Placed(True, False, taken, order.id, order.channel_order_no, hold_id)

@@ -7,10 +7,10 @@ Never oversell: a buy changes the buyer's count (an upsert ``… DO UPDATE … W
 as the order (``orders.service.place_unpaid_order``) and the hold row; either statement
 touching no row rolls the whole buy back, order included (409 ``flash_sale.limit_reached`` /
 ``flash_sale.sold_out``). Row locks are always taken buyer row → pool row (buy, sweep) or hold
-→ pool (pay), so concurrent use cases cannot deadlock. The buy is the hot path: Core statements
-built once (no ORM objects), the sale read in one row, the pool updated last so its lock is
-held only for that statement and the commit.
-With a Redis gate
+→ pool (pay), so concurrent use cases cannot deadlock. The buy is the hot path: on PostgreSQL
+it is one statement (:mod:`shopops.pricing.flash_orders`, committed asynchronously) with the
+sale's fixed terms remembered per process; on SQLite Core statements built once, the pool
+updated last so its lock is held only for that statement and the commit. With a Redis gate
 (:mod:`shopops.pricing.flash_redis`) the same checks run first in one Lua script, so most buyers
 of a sold-out sale never reach the database; the database stays the ledger.
 """
@@ -24,44 +24,34 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, Protocol, cast
 
-from sqlalchemy import Table, bindparam, insert, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import Table, bindparam, select, update
 
 from shopops.catalog.service import get_sku, sku_codes, sku_id
 from shopops.core.errors import Conflict
 from shopops.core.uow import UnitOfWork
-from shopops.customers.service import customers_for_buyers
-from shopops.db.facts import Fact
 from shopops.orders.service import (
     cancel_unpaid_orders,
     order_numbers,
     pay_order,
-    place_unpaid_order,
 )
 from shopops.pricing import flash_sale as rules
 from shopops.pricing.flash_models import FlashSale, FlashSaleBuyer, FlashSaleHold
-from shopops.pricing.flash_orders import Terms, buy_in_one_statement, durable_buys
+from shopops.pricing.flash_orders import (
+    Terms,
+    buy_in_one_statement,
+    buy_in_steps,
+    durable_buys,
+)
 from shopops.stores.service import get_store, list_stores
 
 ORDER_PREFIX = "FS"  # 秒杀 order numbers: FS + the order's id
 FUSED = True  # PostgreSQL: the buy's writes in one statement (pricing/flash_orders.py)
 SALES = cast(Table, FlashSale.__table__)
-BUYERS = cast(Table, FlashSaleBuyer.__table__)
-HOLDS = cast(Table, FlashSaleHold.__table__)
-FACTS = cast(Table, Fact.__table__)
 # the buy's statements, built once (SQLAlchemy then reuses their compiled form)
 SALE_ROW = select(SALES.c.id, SALES.c.store_id, SALES.c.sku_id, SALES.c.price,
                   SALES.c.list_price, SALES.c.per_customer, SALES.c.hold_minutes,
                   SALES.c.starts_at, SALES.c.ends_at, SALES.c.remaining,
                   SALES.c.created_at).where(SALES.c.id == bindparam("sale"))
-NEW_HOLD = insert(HOLDS).returning(HOLDS.c.id)
-NEW_FACT = insert(FACTS)
-TAKE = (update(SALES).where(SALES.c.id == bindparam("sale"),
-                            SALES.c.remaining >= bindparam("qty"))
-        .values(remaining=SALES.c.remaining - bindparam("qty"),
-                held=SALES.c.held + bindparam("qty")))
-_COUNT: dict[str, Any] = {}  # dialect → the buyer-count upsert
 _TERMS: dict[tuple[str, int], Terms] = {}  # (database, sale id) → its fixed terms
 
 
@@ -185,22 +175,6 @@ def _sale(uow: UnitOfWork, sale_id: int) -> FlashSale:
     return sale
 
 
-def _count_statement(dialect: str) -> Any:
-    """Add ``qty`` to the buyer's count if it stays within the limit, in one statement: insert
-    the buyer's row, or on conflict update it only ``WHERE bought + qty <= per_customer``
-    (the row lock makes two tries of the same buyer wait for each other). No row: over."""
-    if dialect not in _COUNT:
-        upsert = (pg_insert if dialect == "postgresql" else sqlite_insert)(BUYERS).values(
-            flash_sale_id=bindparam("sale"), customer=bindparam("customer"),
-            bought=bindparam("qty"))
-        _COUNT[dialect] = upsert.on_conflict_do_update(
-            index_elements=["flash_sale_id", "customer"],
-            set_={"bought": BUYERS.c.bought + upsert.excluded.bought},
-            where=BUYERS.c.bought + upsert.excluded.bought <= bindparam("limit"),
-        ).returning(BUYERS.c.id)
-    return _COUNT[dialect]
-
-
 def _terms(row: Any) -> Terms:
     return Terms(row.id, row.store_id, row.sku_id, row.price, row.list_price, row.per_customer,
                  row.hold_minutes, row.starts_at, row.ends_at, row.created_at)
@@ -263,42 +237,16 @@ def _over_limit(sale: Terms) -> rules.LimitReached:
 
 def _hold(uow: UnitOfWork, sale: Terms, who: str, count: int, now: datetime) -> HoldView:
     until = rules.hold_until(now, sale.hold_minutes)
-    amount = sale.price * count
-    if _fused(uow):
-        placed = buy_in_one_statement(uow, sale, who, count, now, until, ORDER_PREFIX,
-                                      durable_buys())
-        if placed.remaining is None:
-            raise rules.FlashSaleNotFound(f"flash sale {sale.id} does not exist", field="id")
-        if not placed.counted and placed.remaining >= count:
-            raise _over_limit(sale)
-        if not (placed.counted and placed.taken and placed.order_id and placed.hold_id):
-            raise rules.SoldOut("已抢光 — sold out", field="qty")
-        return HoldView(placed.hold_id, sale.id, who, count, amount, "held", until,
-                        placed.order_id, placed.order_no)
-    conn = uow.session.connection()
-    counted = conn.execute(_count_statement(conn.dialect.name), {
-        "sale": sale.id, "customer": who, "qty": count, "limit": sale.per_customer}).first()
-    if counted is None:
+    write = buy_in_one_statement if _fused(uow) else buy_in_steps
+    placed = write(uow, sale, who, count, now, until, ORDER_PREFIX, durable_buys())
+    if not placed.found:
+        raise rules.FlashSaleNotFound(f"flash sale {sale.id} does not exist", field="id")
+    if placed.over_limit:
         raise _over_limit(sale)
-    customer_id = customers_for_buyers(uow, sale.store_id, {who: now})[who]
-    order = place_unpaid_order(uow, store_id=sale.store_id, customer_id=customer_id,
-                               sku_id=sale.sku_id, quantity=count, list_price=sale.list_price,
-                               unit_price=sale.price, prefix=ORDER_PREFIX, source="flash_sale",
-                               flash_sale=sale.id, buyer=who)
-    hold_id = conn.execute(NEW_HOLD, {
-        "flash_sale_id": sale.id, "customer": who, "qty": count, "amount": amount,
-        "status": "held", "created_at": now, "hold_until": until,
-        "order_id": order.id}).scalar_one()
-    conn.execute(NEW_FACT, {
-        "kind": "flash_sale.held", "entity": "flash_sale_hold", "entity_id": hold_id,
-        "store_id": sale.store_id, "occurred_at": now, "data": {
-            "flash_sale": sale.id, "customer": who, "qty": count, "order": order.id,
-            "order_no": order.channel_order_no}})
-    # the hot row last, so its lock is held only for this statement and the commit
-    if conn.execute(TAKE, {"sale": sale.id, "qty": count}).rowcount != 1:
+    if not (placed.taken and placed.order_id and placed.hold_id and placed.order_no):
         raise rules.SoldOut("已抢光 — sold out", field="qty")
-    return HoldView(hold_id, sale.id, who, count, amount, "held", until, order.id,
-                    order.channel_order_no)
+    return HoldView(placed.hold_id, sale.id, who, count, sale.price * count, "held", until,
+                    placed.order_id, placed.order_no)
 
 
 def pay(uow: UnitOfWork, sale_id: int, hold_id: int) -> HoldView:
