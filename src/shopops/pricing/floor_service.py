@@ -4,10 +4,8 @@ commission and the shop's settings, and the worst case a promotion can sell each
 Floor per SKU (:func:`shopops.pricing.floors.price_floor`) = (cost + shipping per unit) ÷ (1 −
 commission − minimum margin), the shipping and the minimum margin being per-shop settings.
 
-Worst case checked (documented choice): every SKU the promotion covers, alone in a cart of the
-units where a threshold or 件数 tier of the offers involved is first reached at the list or an
-item-level price (1, ⌈threshold ÷ price⌉, every size up to :data:`MAX_UNITS` with a 每满减;
-a bundle: 1–3 complete sets), priced
+Worst case checked (documented choice): every SKU the promotion covers, alone in a cart of
+every size from 1 to :data:`MAX_UNITS` units (a bundle: 1–3 complete sets), priced
 by the engine together with the store's and the platform's other promotions active at the
 promotion's start, for a new buyer holding every coupon and each member tier involved — the
 buyer's best combination. A SKU breaches when, in a combination that uses the promotion, its
@@ -151,24 +149,6 @@ def threshold_quantities(price: Decimal, offers: Iterable[p.Promotion]) -> list[
     return sorted(q for q in found if q <= MAX_UNITS)
 
 
-def _unit_prices(info: SkuInfo, line: p.CartLine, offers: Sequence[p.Promotion]
-                 ) -> set[Decimal]:
-    """The unit prices a threshold can be reached at: the list price and each item-level
-    price (限时折扣, 会员价 per tier, 满件折 per tier), since thresholds count the item-level
-    result."""
-    prices = {info.price}
-    for offer in offers:
-        if isinstance(offer, p.MemberPrice):
-            prices.update(tier[info.sku] for tier in offer.prices.values() if info.sku in tier)
-        elif isinstance(offer, p.MultiBuyDiscount) and offer.level == "item_level":
-            prices.update(info.price * r for _, r in offer.tiers)
-        elif isinstance(offer, p.ItemOffer) and offer.level == "item_level":
-            unit = offer.unit_price_for(line, p.Cart((line,)))
-            if unit is not None:
-                prices.add(unit)
-    return {price for price in prices if price > 0}
-
-
 def _tiers(offers: Iterable[p.Promotion]) -> list[str | None]:
     tiers: set[str] = set()
     for offer in offers:
@@ -188,12 +168,11 @@ def _carts(promo: p.Promotion, skus: Sequence[SkuInfo], store: str,
                 yield None, [cart_line(s, promo.items[s.sku] * sets, store) for s in wanted]
         return
     for info in skus:
-        line = cart_line(info, 1, store)
-        involved = [o for o in [promo, *others] if o.covers(line)]
-        units = set()
-        for price in _unit_prices(info, line, involved):
-            units.update(threshold_quantities(price, involved))
-        for n in sorted(units):
+        # every size up to MAX_UNITS, not only the threshold points: the buyer's best
+        # combination switches between offers as the cart grows (a 满件折 tier can lose to a
+        # coupon at 4 units and win at 5), so the lowest price per unit that uses the
+        # promotion need not sit where a threshold is first reached
+        for n in range(1, MAX_UNITS + 1):
             yield info, [cart_line(info, n, store)]
 
 
