@@ -25,6 +25,9 @@ from shopops.core.clock import FixedClock
 from shopops.core.errors import ShopOpsError
 from shopops.customers.service import customer_names
 from shopops.db.facts import Fact
+from shopops.inventory import service as stock
+from shopops.inventory.models import Warehouse
+from shopops.orders import allocation_service as alloc
 from shopops.orders.models import Order, OrderLine
 from shopops.orders.service import get_order, order_timeline
 from shopops.pricing import flash_service as flash
@@ -311,3 +314,28 @@ def test_200_concurrent_buyers_for_50_units_hold_exactly_50(app: App) -> None:
     assert len(orders) == 50 and {status for _, status, _ in orders} == {"created"}
     assert sum(int(qty) for *_, qty in orders) == 50
     assert sorted(o for o in linked if o is not None) == sorted(o for o, *_ in orders)
+
+
+def test_a_paid_flash_order_is_allocated_like_any_paid_order(app: App) -> None:
+    """Paying moves the order to paid; `shopops fulfil allocate` (allocate_paid_orders) then
+    reserves its unit in a warehouse; an unpaid flash order is left alone."""
+    seed(app)
+    with app.uow() as uow:
+        uow.session.add(Warehouse(code="WH-SH", name="上海仓", region="华东"))
+    with app.uow() as uow:
+        stock.receive(uow, "A", "WH-SH", 5, "PO-1")
+    sale_id = new_sale(app, units=3)
+    with app.uow() as uow:
+        paid = flash.buy(uow, sale_id, "u1")
+    with app.uow() as uow:
+        unpaid = flash.buy(uow, sale_id, "u2")
+    with app.uow() as uow:
+        flash.pay(uow, sale_id, paid.id)
+    with app.uow() as uow:
+        batch = alloc.allocate_paid_orders(uow)
+    assert [r.order_id for r in batch.allocated] == [paid.order_id] and batch.failed == []
+    with app.reader() as uow:
+        assert get_order(uow, paid.order_id or 0)["status"] == "allocated"
+        assert get_order(uow, unpaid.order_id or 0)["status"] == "created"
+        steps = [e.step for e in order_timeline(uow, paid.order_id or 0)]
+    assert steps == ["created", "paid", "allocated"]
