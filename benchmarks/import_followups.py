@@ -9,8 +9,8 @@ with --postgres) whose warehouse holds stock for every SKU. In the same run:
 - the import alone (``import_orders``, one transaction);
 - the follow-ups after it (``follow_up``), timed apart: its shipped/completed orders'
   shipments from the archived file (a digest pass and a parse of those orders only, then one
-  bulk insert), then the allocation of its paid orders (the shop's cap, 500 by default,
-  through allocate_order);
+  bulk insert), then the allocation of its paid orders (the shop's cap, 50,000 by
+  default, through the batch allocate_orders);
 - the obvious alternative for the shipments: one ORM ``Shipment`` per order with a SELECT for
   an existing one first (what a quick script does), on the same orders;
 - a no-change re-import with its follow-ups (no facts: nothing to do).

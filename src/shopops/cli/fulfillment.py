@@ -47,7 +47,8 @@ def allocate_cmd(
                                                               "paid order")] = None,
     province: Annotated[str | None, typer.Option(help="收货省份 (with --order)")] = None,
     store: StoreOpt = None,
-    limit: Annotated[int, typer.Option(help="at most this many orders")] = 500,
+    limit: Annotated[int | None, typer.Option(
+        help="at most this many orders (default: every paid order)")] = None,
     fmt: FormatOpt = "table", output: OutputOpt = None,
 ) -> None:
     """分仓: reserve stock for one paid order, or for every paid order (oldest first)."""
