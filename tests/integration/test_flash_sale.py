@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from typer.testing import CliRunner
 
 from shopops import cli
@@ -339,3 +339,21 @@ def test_a_paid_flash_order_is_allocated_like_any_paid_order(app: App) -> None:
         assert get_order(uow, unpaid.order_id or 0)["status"] == "created"
         steps = [e.step for e in order_timeline(uow, paid.order_id or 0)]
     assert steps == ["created", "paid", "allocated"]
+
+
+def test_asynchronous_commit_is_opt_in_and_only_for_the_buy(
+        app: App, monkeypatch: pytest.MonkeyPatch) -> None:
+    if app.engine.dialect.name != "postgresql":
+        pytest.skip("synchronous_commit is a PostgreSQL setting")
+    seed(app)
+    sale_id = new_sale(app, units=5)
+    seen = []
+    for setting in ("", "1"):
+        monkeypatch.setenv("SHOPOPS_FLASH_ASYNC_COMMIT", setting)
+        with app.uow() as uow:
+            flash.buy(uow, sale_id, f"u{setting or 0}")
+            seen.append(uow.session.scalar(text("SHOW synchronous_commit")))
+        with app.uow() as uow:  # SET LOCAL: the next transaction is durable again
+            seen.append(uow.session.scalar(text("SHOW synchronous_commit")))
+    assert seen == ["on", "on", "off", "on"]
+    assert pool(app, sale_id)["held"] == 2

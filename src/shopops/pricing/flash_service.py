@@ -8,7 +8,7 @@ as the order (``orders.service.place_unpaid_order``) and the hold row; either st
 touching no row rolls the whole buy back, order included (409 ``flash_sale.limit_reached`` /
 ``flash_sale.sold_out``). Row locks are always taken buyer row → pool row (buy, sweep) or hold
 → pool (pay), so concurrent use cases cannot deadlock. The buy is the hot path: on PostgreSQL
-it is one statement (:mod:`shopops.pricing.flash_orders`, committed asynchronously) with the
+it is one statement (:mod:`shopops.pricing.flash_orders`; asynchronous commit opt-in) with the
 sale's fixed terms remembered per process; on SQLite Core statements built once, the pool
 updated last so its lock is held only for that statement and the commit. With a Redis gate
 (:mod:`shopops.pricing.flash_redis`) the same checks run first in one Lua script, so most buyers
