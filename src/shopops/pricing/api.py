@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query
+from fastapi.responses import JSONResponse
 
 from shopops.pricing.ops_api import router as ops_router
 from shopops.pricing.service import create_promotion, list_promotions, quote_cart
@@ -61,11 +62,13 @@ def get_promotions(
             "page_size": page.page_size, "total": total}
 
 
-@router.post("/pricing/quote")
+@router.post("/pricing/quote", response_model=dict[str, Any])
 def post_quote(
     body: Annotated[dict[str, Any], Body(openapi_examples=QUOTE_EXAMPLE)], uow: ReaderDep,
-) -> dict[str, Any]:
+) -> JSONResponse:
     """到手价 quote a cart: the best legal combination of the store's and the platform's
     promotions active at `at` (ISO-8601, default now), amounts as decimal strings, each line's
     `offers` (分摊) and the `explanation` (价格说明, 中文)."""
-    return quote_cart(uow, body, uow.now())
+    # the answer is plain JSON already (amounts as strings): sent as is, skipping FastAPI's
+    # jsonable_encoder walk over it (~1 ms on a 20-line cart)
+    return JSONResponse(quote_cart(uow, body, uow.now()))
