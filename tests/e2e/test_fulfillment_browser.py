@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from openpyxl import load_workbook
 
+from shopops.fulfillment.exceptions import KINDS
 from tests.e2e.browser import LiveServer, chromium_tab, demo_server, only_local, shot, sign_in
 
 pytestmark = pytest.mark.browser
@@ -51,8 +52,11 @@ def test_board_handle_exceptions_and_export(tab: Any, server: LiveServer,
     sign_in(tab, server.url, "/fulfillment")
     tab.wait_for_selector("#main.fulfillment[data-state=ready]")
     rows = tab.locator("#exceptions-table tbody tr")
-    # the demo plants two parcels without a first scan
-    assert count(tab, "no_first_scan") == 2 and rows.count() == 2
+    # the demo plants two parcels without a first scan; the queue lists every kind counted
+    # (stalled / late parcels depend on the time of day the demo is built: nothing is dated
+    # after the demo's now, so a parcel due to arrive tonight is not delivered yet)
+    assert count(tab, "no_first_scan") == 2
+    assert rows.count() == sum(count(tab, kind) for kind in KINDS)
     assert count(tab, "to_ship") == tab.locator("#to-ship-table tbody tr").count() > 0
     # stores by their names, not their codes
     stores = tab.locator("#exceptions-table tbody td:nth-child(3)").all_inner_texts()
