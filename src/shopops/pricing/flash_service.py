@@ -190,16 +190,14 @@ def buy(uow: UnitOfWork, sale_id: int, customer: object, qty: object = 1,
         gate: Gate | None = None) -> HoldView:
     """抢购: an unpaid order (待付款, in the order book) of ``qty`` units for ``customer`` and
     its hold, or 409 sold_out / limit_reached / not_running. The gate, if any, answers first;
-    the database decides. On PostgreSQL without a gate, a sale's (fixed) terms are remembered
-    per process and the whole buy is one statement."""
+    the database decides. On PostgreSQL a sale's (fixed) terms are remembered per process and
+    the whole buy is one statement."""
     now = uow.now()
     url = _fused(uow)
-    cached = _TERMS.get((url, sale_id)) if url and gate is None else None
+    cached = _TERMS.get((url, sale_id)) if url else None
     if url and cached is not None:
-        who, count = rules.check_buy(customer, qty, cached.per_customer, now,
-                                     cached.starts_at, cached.ends_at)
         try:
-            return _hold(uow, cached, who, count, now)
+            return _gated(uow, cached, customer, qty, now, gate)
         except rules.FlashSaleNotFound:  # not the sale remembered: read it again
             _TERMS.pop((url, sale_id), None)
     row = uow.session.connection().execute(SALE_ROW, {"sale": sale_id}).first()
@@ -210,15 +208,22 @@ def buy(uow: UnitOfWork, sale_id: int, customer: object, qty: object = 1,
         if len(_TERMS) >= 10_000:
             _TERMS.clear()
         _TERMS[(url, sale_id)] = sale
+    return _gated(uow, sale, customer, qty, now, gate, row.remaining)
+
+
+def _gated(uow: UnitOfWork, sale: Terms, customer: object, qty: object, now: datetime,
+           gate: Gate | None, remaining: int | None = None) -> HoldView:
+    """The buy once the sale's terms are known: the rules, a quicker "no" from a pool just
+    read (``remaining``, unlocked), the gate, then the database."""
     who, count = rules.check_buy(customer, qty, sale.per_customer, now, sale.starts_at,
                                  sale.ends_at)
-    if row.remaining < count:  # a read without a lock: only ever a quicker "no"
+    if remaining is not None and remaining < count:
         raise rules.SoldOut("已抢光 — sold out", field="qty")
     if gate is None:
         return _hold(uow, sale, who, count, now)
     key = _gate_key(sale.id, sale.created_at)
     verdict = gate.take(key, who, count, sale.per_customer,
-                        lambda: (pool_of(uow, sale_id)[0], buyer_counts(uow, sale_id)))
+                        lambda: (pool_of(uow, sale.id)[0], buyer_counts(uow, sale.id)))
     if verdict != "ok":
         raise (rules.SoldOut("已抢光 — sold out", field="qty") if verdict == "sold_out"
                else rules.LimitReached(f"每人限购 {sale.per_customer} 件 — customer: at most "
