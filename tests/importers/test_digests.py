@@ -8,7 +8,15 @@ from typing import Any
 
 import pytest
 
-from shopops.orders.importers import Export, Table, common, order_digests, parse_export, read_export
+from shopops.orders.importers import (
+    Export,
+    Table,
+    common,
+    order_digests,
+    order_numbers,
+    parse_export,
+    read_export,
+)
 from shopops.orders.importers.cells import CellError, order_number
 from shopops.orders.importers.common import Columns
 from tests.importers.fixtures import platform_files
@@ -91,3 +99,15 @@ def test_the_digest_pass_collapses_duplicate_rows_like_unique_rows() -> None:
         found = order_digests(export, "Asia/Shanghai", numbers)
         assert found == _reference_digests(export, "Asia/Shanghai")
         assert found and set(numbers) == set(found)
+
+
+def test_order_numbers_are_every_readable_rows_number_in_row_order() -> None:
+    data = platform_files()["订单明细-pdd.csv"].decode("utf-8-sig").splitlines()
+    head, body = data[0], data[1:]
+    export = read_export("\r\n".join([head, *body, body[0], ",,," + body[1][3:]]).encode(),
+                         platform="pdd")
+    hashed: list[str] = []
+    digests = order_digests(export, "Asia/Shanghai", hashed)
+    numbers = order_numbers(export, "Asia/Shanghai")
+    assert numbers == [*hashed, hashed[0]]  # the duplicate row too; the row without one not
+    assert set(numbers) == set(digests)

@@ -58,6 +58,7 @@ from shopops.orders.importers import (
     ImportResult,
     Problem,
     order_digests,
+    order_numbers,
     parse_export,
     pdd,
     read_export,
@@ -179,15 +180,14 @@ def _import_with(uow: UnitOfWork, writer: BulkWriter, store: StoreView, started:
                          names=names)
     report("read", 1, 3)
     # orders whose source rows are exactly those they were last imported from: not parsed
+    if _streams(export, store, writer):
+        streamed = _import_streamed(uow, writer, store, files, export, mapping, report, started)
+        if streamed is not None:
+            return streamed
     numbers: list[str] = []
     digests = order_digests(export, store.timezone, numbers)
     stored = writer.fingerprints(store.id, list(digests))
     report("read", 2, 3)
-    if _streams(export, digests, stored):
-        streamed = _import_streamed(uow, writer, store, files, export, digests, mapping, report,
-                                    started)
-        if streamed is not None:
-            return streamed
     skip = frozenset(number for number, (_, digest) in stored.items()
                      if digest is not None and digest == digests[number])
     result = parse_export(_without(export, skip, numbers, len(digests)), store.timezone, skip)
@@ -244,22 +244,24 @@ def _without(export: Export, skip: frozenset[str], numbers: list[str], orders: i
     return replace(export, tables=(replace(table, rows=rows),))
 
 
-def _streams(export: Export, digests: dict[str, str],
-             stored: dict[str, tuple[int, str | None]]) -> bool:
+def _streams(export: Export, store: StoreView, writer: BulkWriter) -> bool:
     """Whether the export can be imported chunk by chunk with the same outcome as in one go:
     one big file of a streamed platform (or not told), every row an order number of its own
-    (no duplicate rows, no row without a readable number: the digest pass saw one order per
-    row) and none of them in the order book yet (nothing to compare or update)."""
-    if len(export.tables) != 1 or export.family not in (None, *STREAMED):
+    (no duplicate rows, no row without a readable number) and none of them in the order book
+    yet (nothing to compare or update)."""
+    if len(export.tables) != 1 or export.family not in (None, *STREAMED) \
+            or len(export.tables[0].rows) < STREAM_MIN_ROWS:
         return False
-    rows = len(export.tables[0].rows)
-    return rows >= STREAM_MIN_ROWS and len(digests) == rows and not stored
+    numbers = order_numbers(export, store.timezone)
+    if not len(numbers) == len(set(numbers)) == len(export.tables[0].rows):
+        return False
+    return not writer.fingerprints(store.id, numbers)
 
 
 def _import_streamed(uow: UnitOfWork, writer: BulkWriter, store: StoreView,
                      files: Sequence[tuple[str, bytes]], export: Export,
-                     digests: dict[str, str], mapping: ColumnMapping | None,
-                     report: Progress, started: datetime) -> ImportSummary | None:
+                     mapping: ColumnMapping | None, report: Progress,
+                     started: datetime) -> ImportSummary | None:
     """A first import of a big one-row-per-order export, parsed, checked and written one chunk
     at a time: the database writes a chunk while the next one is parsed, and only one chunk's
     orders are ever in memory. Same orders, ids, facts and problems (in the same order: parse
@@ -268,9 +270,11 @@ def _import_streamed(uow: UnitOfWork, writer: BulkWriter, store: StoreView,
     table = export.tables[0]
     rows = table.rows
 
+    def only(chunk: Sequence[SourceRow]) -> Export:
+        return replace(export, tables=(replace(table, rows=tuple(chunk)),))
+
     def parsed(chunk: Sequence[SourceRow]) -> ImportResult:
-        return parse_export(replace(export, tables=(replace(table, rows=tuple(chunk)),)),
-                            store.timezone)
+        return parse_export(only(chunk), store.timezone)
 
     result = parsed(())  # the platform, from the header row (and its errors, if any)
     family = _check_family(store, result.platform)
@@ -293,6 +297,7 @@ def _import_streamed(uow: UnitOfWork, writer: BulkWriter, store: StoreView,
         return [order for order in orders if order is not None], others.problems
 
     sku_column = (mapping.header_of("sku_code") if mapping else None) or SKU_COLUMN.get(family)
+    report("read", 2, 3)
     report("read", 3, 3)
     batch = _archive(uow, store, files, result.platform, result.encoding, result.format, started)
     uow.session.flush()
@@ -302,7 +307,7 @@ def _import_streamed(uow: UnitOfWork, writer: BulkWriter, store: StoreView,
     known_skus: dict[str, int] = {}
     looked_up: set[str] = set()
     read = 0
-    new_orders = _NewOrders(uow, writer, store, batch.id, digests)
+    new_orders = _NewOrders(uow, writer, store, batch.id, {})
     with writer.staging() as staging, ThreadPoolExecutor(max_workers=1) as background:
         pending: list[Future[None]] = []
 
@@ -322,6 +327,9 @@ def _import_streamed(uow: UnitOfWork, writer: BulkWriter, store: StoreView,
                 known_skus.update(sku_ids(uow, codes))
                 looked_up |= codes
             orders = _keep_known_skus(found, known_skus, tally, sku_column, sku_file)
+            # each order is on one row: its digest is that of the chunk's row
+            new_orders.digests = order_digests(only(rows[start:start + STREAM_CHUNK]),
+                                               store.timezone)
             statements = new_orders.statements(orders, known_skus, settle)
             settle()
             pending.append(background.submit(staging.stage(statements)))

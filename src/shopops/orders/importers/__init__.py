@@ -12,6 +12,7 @@ from shopops.orders.importers.parse import (
     Export,
     import_export,
     order_digests,
+    order_numbers,
     parse_export,
     read_export,
 )
@@ -43,6 +44,7 @@ __all__ = [
     "detect_layout",
     "import_export",
     "order_digests",
+    "order_numbers",
     "parse_export",
     "read_export",
     "read_table",

@@ -160,6 +160,7 @@ class Outcome:
     salt: str = ""  # what else the digests depend on (time zone, column mapping)
     # the digest pass: each hashed row's order number, in row order (when asked)
     numbers: list[str] | None = None
+    numbers_only: bool = False  # the digest pass collects the numbers and hashes nothing
 
     def reject(self, row: int | None, error: RowError, prefix: str = "",
                file: str | None = None) -> None:
@@ -198,8 +199,11 @@ def group_rows(
     """Parse each row and group by order number; an order with a rejected row is left out."""
     columns = require_columns(table, layout)
     if outcome.digests is not None:
-        _digest_rows(table, columns, order_column, outcome.salt, outcome.digests,
-                     outcome.numbers)
+        if outcome.numbers_only and outcome.numbers is not None:
+            _number_rows(table, columns, order_column, outcome.numbers)
+        else:
+            _digest_rows(table, columns, order_column, outcome.salt, outcome.digests,
+                         outcome.numbers)
         return {}
     groups: dict[str, list[tuple[int, T]]] = {}
     bad: dict[str, int] = {}
@@ -267,6 +271,22 @@ def _digest_rows(table: Table, columns: Columns, order_column: str, salt: str,
         digest.update("\x1f".join(cells).encode())
         digest.update(b"\x1e")
         if numbers is not None:
+            numbers.append(order_no)
+
+
+def _number_rows(table: Table, columns: Columns, order_column: str,
+                 numbers: list[str]) -> None:
+    """The order number of every row that has a readable one, in row order."""
+    position = columns.position(order_column)
+    if position is None:
+        return
+    for source in table.rows:
+        cells = source.cells
+        try:
+            order_no = order_number(cells[position]) if position < len(cells) else ""
+        except CellError:
+            continue
+        if order_no:
             numbers.append(order_no)
 
 

@@ -90,6 +90,14 @@ def order_digests(export: Export, timezone: str = DEFAULT_TIMEZONE,
     return {order_no: digest.hexdigest() for order_no, digest in digests.items()}
 
 
+def order_numbers(export: Export, timezone: str = DEFAULT_TIMEZONE) -> list[str]:
+    """The order number of each row that has a readable one, in row order (duplicates and
+    all): what ``order_digests`` would key, without hashing anything."""
+    numbers: list[str] = []
+    _parse(export, _zone(timezone), Outcome(digests={}, numbers=numbers, numbers_only=True))
+    return numbers
+
+
 def _parse(export: Export, zone: ZoneInfo, outcome: Outcome) -> ImportResult:
     tables = list(export.tables)
     if export.family == "generic":
