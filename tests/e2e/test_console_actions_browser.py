@@ -10,35 +10,17 @@ workstation; mandatory in CI."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.e2e.browser import LiveServer, chromium_tab, demo_server, only_local, shot, sign_in
+from tests.e2e.browser import LiveServer, only_local, shot, sign_in
 
 pytestmark = pytest.mark.browser
 
 SKU, OTHER = "P004-01", "P028-02"
 REASON = "浏览器测试：验证控制台可创建该类型"
-
-
-@pytest.fixture(scope="module")
-def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("console-actions-browser")
-
-
-@pytest.fixture(scope="module")
-def server(folder: Path) -> Iterator[LiveServer]:
-    with demo_server(folder) as server:
-        yield server
-
-
-@pytest.fixture
-def tab(server: LiveServer) -> Iterator[Any]:
-    with chromium_tab(20_000) as tab:
-        yield tab
 
 
 def count(tab: Any, name: str) -> int:

@@ -7,33 +7,15 @@ Skips without chromium on a workstation; mandatory in CI."""
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from openpyxl import load_workbook
 
-from tests.e2e.browser import LiveServer, chromium_tab, demo_server, only_local, shot, sign_in
+from tests.e2e.browser import LiveServer, only_local, shot, sign_in
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("orders-browser")
-
-
-@pytest.fixture(scope="module")
-def server(folder: Path) -> Iterator[LiveServer]:
-    with demo_server(folder) as server:
-        yield server
-
-
-@pytest.fixture
-def tab(server: LiveServer) -> Iterator[Any]:
-    with chromium_tab(20_000, accept_downloads=True) as tab:
-        yield tab
 
 
 def total(tab: Any) -> int:
