@@ -22,8 +22,7 @@ from shopops.orders import allocation_service as alloc
 from shopops.orders.models import Order
 from shopops.orders.service import get_order
 from shopops.pricing import group_buy_service as gb
-from tests.conftest import make_app, wipe
-from tests.integration.test_promotions import seed
+from tests.integration.shops import promotion_shop
 
 NOW = datetime(2026, 11, 5, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
 
@@ -35,16 +34,12 @@ def clock() -> FixedClock:
 
 @pytest.fixture
 def core(database_url: str, clock: FixedClock) -> Iterator[App]:
-    application = make_app(database_url, clock=clock)
-    wipe(application)
-    seed(application)
-    with application.uow() as uow:  # A: normal price 100
-        gb.create_deal(uow, {"store": "tm-1", "sku": "A", "code": "gbA", "window_hours": 24,
-                             "tiers": [{"size": 2, "price": "79"}, {"size": 3, "price": "69"}]})
-    try:
+    with promotion_shop(database_url, clock) as application:
+        with application.uow() as uow:  # A: normal price 100
+            gb.create_deal(uow, {"store": "tm-1", "sku": "A", "code": "gbA", "window_hours": 24,
+                                 "tiers": [{"size": 2, "price": "79"},
+                                           {"size": 3, "price": "69"}]})
         yield application
-    finally:
-        application.dispose()
 
 
 def orders(core: App) -> dict[str, tuple[str, Decimal, Decimal, str | None]]:

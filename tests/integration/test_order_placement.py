@@ -35,9 +35,10 @@ from shopops.pricing.models import CouponClaim, PromotionUse
 from shopops.pricing.service import create_promotion, quote_cart
 from shopops.pricing.usage_models import PromotionCounter, PromotionCustomerCounter
 from shopops.service import service as aftersales
-from tests.conftest import make_app, new_pg_database, wipe
+from tests.conftest import make_app, new_pg_database
+from tests.integration.shops import promotion_shop
 from tests.integration.test_api import build_web
-from tests.integration.test_promotions import Api, problem, seed
+from tests.integration.test_promotions import Api, problem
 
 NOW = datetime(2026, 11, 5, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
 FR300 = {"type": "full_reduction", "store": "tm-1", "code": "fr300",
@@ -51,13 +52,8 @@ CART: dict[str, Any] = {"store": "tm-1", "customer": {"id": "buyer-1", "coupons"
 
 @pytest.fixture
 def core(database_url: str) -> Iterator[App]:
-    application = make_app(database_url, clock=FixedClock(NOW))
-    wipe(application)
-    seed(application)
-    try:
+    with promotion_shop(database_url, FixedClock(NOW)) as application:
         yield application
-    finally:
-        application.dispose()
 
 
 def promos(core: App, *payloads: dict[str, Any], claims: tuple[str, ...] = ()) -> None:

@@ -24,8 +24,7 @@ from shopops.pricing import coupon_service
 from shopops.pricing.models import CouponClaim, PromotionUse
 from shopops.pricing.service import create_promotion
 from shopops.pricing.usage_models import PromotionCounter, PromotionCustomerCounter
-from tests.conftest import make_app, wipe
-from tests.integration.test_promotions import seed
+from tests.integration.shops import promotion_shop
 
 NOW = datetime(2026, 11, 5, 2, 0, tzinfo=UTC)
 THREADS = 20  # below the PostgreSQL pool (10 + 20 overflow)
@@ -35,13 +34,8 @@ FR300 = {"type": "full_reduction", "store": "tm-1", "code": "fr300",
 
 @pytest.fixture
 def core(database_url: str) -> Iterator[App]:
-    application = make_app(database_url, clock=FixedClock(NOW))
-    wipe(application)
-    seed(application)
-    try:
+    with promotion_shop(database_url, FixedClock(NOW)) as application:
         yield application
-    finally:
-        application.dispose()
 
 
 def race(core: App, requests: list[dict[str, Any]]) -> list[str]:

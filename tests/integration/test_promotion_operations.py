@@ -34,8 +34,8 @@ from shopops.pricing.models import FloorOverride, GroupBuyMember
 from shopops.pricing.planning_service import check_floors, simulate_promotion
 from shopops.pricing.service import create_promotion, quote_cart, update_promotion
 from tests.conftest import make_app, wipe
+from tests.integration.shops import promotion_shop
 from tests.integration.test_api import build_web
-from tests.integration.test_promotions import seed
 
 NOW = datetime(2026, 11, 5, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai, 双11 warm-up
 
@@ -47,13 +47,8 @@ def clock() -> FixedClock:
 
 @pytest.fixture
 def core(database_url: str, clock: FixedClock) -> Iterator[App]:
-    application = make_app(database_url, clock=clock)
-    wipe(application)
-    seed(application)
-    try:
+    with promotion_shop(database_url, clock) as application:
         yield application
-    finally:
-        application.dispose()
 
 
 def fails(code: str, call: Any, *args: Any, **kwargs: Any) -> ShopOpsError:
