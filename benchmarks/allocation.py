@@ -31,24 +31,17 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from setup import (  # benchmarks/setup.py (the script's own folder)
+    PG_ADMIN_URL,
+    fresh_database,
+    pg_url,
+)
+
+from shopops.db.scratch import drop_database
+
 WORK = Path(os.environ.get("SHOPOPS_BENCH_DIR", "/tmp/shopops-bench"))
-PG_ADMIN = os.environ.get("SHOPOPS_TEST_PG_URL",
-                          "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 PG_NAME = "shopops_bench_allocation"
 TARGET_ORDERS_PER_S = 500
-
-
-def _fresh(url: str) -> None:
-    from sqlalchemy import create_engine, text
-
-    if url.startswith("postgresql"):
-        admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{PG_NAME}" WITH (FORCE)'))
-            conn.execute(text(f'CREATE DATABASE "{PG_NAME}"'))
-        admin.dispose()
-    else:
-        Path(url.removeprefix("sqlite:///")).unlink(missing_ok=True)
 
 
 def prepare(url: str, demo_orders: int) -> Any:
@@ -63,7 +56,7 @@ def prepare(url: str, demo_orders: int) -> Any:
     from shopops.inventory import service as stock
     from shopops.orders.models import Order
 
-    _fresh(url)
+    fresh_database(url)
     app = App(Settings(database_url=url))
     upgrade(app.engine)
     build_demo_shop(app, seed=7, orders=demo_orders, end_date=date(2026, 11, 20), days=365)
@@ -139,7 +132,7 @@ def main() -> None:
     WORK.mkdir(parents=True, exist_ok=True)
     targets = [("SQLite", f"sqlite:///{WORK / 'allocation.db'}")]
     if args.postgres:
-        targets.append(("PostgreSQL", PG_ADMIN.rsplit("/", 1)[0] + f"/{PG_NAME}"))
+        targets.append(("PostgreSQL", pg_url(PG_NAME)))
     rows = []
     for name, url in targets:
         app = prepare(url, args.demo_orders)
@@ -157,12 +150,7 @@ def main() -> None:
         print(f"{name:<11} {route:<34} {count:>7,} {seconds:>8.2f} {count / seconds:>9,.0f} "
               f"{1000 * cpu / count:>13.2f} {split:>6,} {failed:>8,}")
     if args.postgres:
-        from sqlalchemy import create_engine, text
-
-        admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{PG_NAME}" WITH (FORCE)'))
-        admin.dispose()
+        drop_database(PG_ADMIN_URL, PG_NAME)
 
 
 if __name__ == "__main__":

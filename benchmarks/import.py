@@ -36,9 +36,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from measure import peak_rss_mb  # benchmarks/measure.py (the script's own folder)
+from setup import PG_ADMIN_URL, fresh_database, pg_url  # benchmarks/setup.py
+
+from shopops.db.scratch import drop_database
 
 WORK = Path(os.environ.get("SHOPOPS_BENCH_DIR", "/tmp/shopops-bench"))
-PG_ADMIN = os.environ.get("SHOPOPS_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+PG_ADMIN = PG_ADMIN_URL  # benchmarks/import_followups.py reads it
 PG_NAME = "shopops_bench_import"
 STORE = "pdd-main"
 SKUS = 200
@@ -93,22 +96,13 @@ def write_pdd_csv(path: Path, lines: int, seed: int) -> None:
 
 def prepare(url: str) -> None:
     """A fresh database at `url`: migrated, one PDD store, the SKUs the file uses."""
-    from sqlalchemy import create_engine, text
-
     from shopops.bootstrap import App
     from shopops.catalog.models import Category, Product, Sku
     from shopops.config import Settings
     from shopops.db.migrate import upgrade
     from shopops.stores.service import add_store
 
-    if url.startswith("postgresql"):
-        admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{PG_NAME}" WITH (FORCE)'))
-            conn.execute(text(f'CREATE DATABASE "{PG_NAME}"'))
-        admin.dispose()
-    else:
-        Path(url.removeprefix("sqlite:///")).unlink(missing_ok=True)
+    fresh_database(url)
     app = App(Settings(database_url=url))
     upgrade(app.engine)
     with app.uow() as uow:
@@ -126,12 +120,7 @@ def prepare(url: str) -> None:
 
 
 def drop_pg() -> None:
-    from sqlalchemy import create_engine, text
-
-    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{PG_NAME}" WITH (FORCE)'))
-    admin.dispose()
+    drop_database(PG_ADMIN_URL, PG_NAME)
 
 
 def count_orders(url: str, first_lines: int | None = None) -> int:
@@ -252,7 +241,7 @@ def main() -> None:
     naive = f"sqlite:///{WORK / 'import-naive.db'}"
     targets = {"SQLite": sqlite}
     if not args.no_postgres:
-        targets["PostgreSQL"] = PG_ADMIN.rsplit("/", 1)[0] + f"/{PG_NAME}"
+        targets["PostgreSQL"] = pg_url(PG_NAME)
 
     results: dict[str, dict[str, Any]] = {}
     for label, url in targets.items():

@@ -22,49 +22,25 @@ PostgreSQL (READ COMMITTED) the naive count is not.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import tempfile
 import threading
 import time
-import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, func, select, text
+from setup import add_catalog, optional_pg_database  # benchmarks/setup.py (the script's own folder)
+from sqlalchemy import func, select, text
 
-PG_ADMIN_URL = os.environ.get("SHOPOPS_TEST_PG_URL",
-                              "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 CART_LINES = [{"sku": f"S{n}", "qty": 1} for n in range(5)]  # 5 × 80 = 400
-
-
-@contextmanager
-def pg_database() -> Iterator[str | None]:
-    name = f"bench_place_{uuid.uuid4().hex[:8]}"
-    try:
-        admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:  # no server here: the table says so
-        print(f"PostgreSQL not reachable ({type(exc).__name__}); SQLite only")
-        yield None
-        return
-    try:
-        yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def prepare(url: str, cap: int, others: int) -> Any:
     from shopops.bootstrap import App
-    from shopops.catalog.models import Category, Product, Sku
     from shopops.config import Settings
     from shopops.db.migrate import upgrade
     from shopops.pricing.service import create_promotion
@@ -74,17 +50,7 @@ def prepare(url: str, cap: int, others: int) -> Any:
     upgrade(core.engine)
     with core.uow() as uow:
         add_store(uow, "own-1", "own")
-        category = Category(code="c", name="服饰", kind="general")
-        uow.session.add(category)
-        uow.session.flush()
-        product = Product(code="P", name="款", category_id=category.id, created_at=uow.now())
-        uow.session.add(product)
-        uow.session.flush()
-        for n in range(5):
-            uow.session.add(Sku(code=f"S{n}", product_id=product.id, name=f"S{n}",
-                                attributes={}, price=Decimal("80"), cost=Decimal("20"),
-                                listed_at=uow.now(), active=True))
-        uow.session.flush()
+        add_catalog(uow, ("P", "款"), [(f"S{n}", f"S{n}", "80", "20") for n in range(5)])
         create_promotion(uow, {"type": "full_reduction", "store": "own-1", "code": "capped",
                                "tiers": [{"threshold": "300", "off": "40"}], "max_uses": cap})
         for n in range(others):  # offers the cart does not reach (checked, never chosen)
@@ -184,7 +150,7 @@ def main() -> None:
     parser.add_argument("--latency-runs", type=int, default=200)
     args = parser.parse_args()
     rows = []
-    with tempfile.TemporaryDirectory() as folder, pg_database() as pg_url:
+    with tempfile.TemporaryDirectory() as folder, optional_pg_database("bench_place") as pg_url:
         backends = [("sqlite", f"sqlite:///{Path(folder) / 'bench.db'}")]
         if pg_url:
             backends.append(("postgresql", pg_url))

@@ -31,12 +31,14 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import httpx
+from setup import PG_ADMIN_URL, add_catalog  # benchmarks/setup.py (the script's own folder)
 from sqlalchemy import Column, Integer, MetaData, String, Table, create_engine, text
+
+from shopops.db.scratch import scratch_database
 
 BENCH_META = MetaData()
 NAIVE_STOCK = Table("bench_naive_stock", BENCH_META, Column("id", Integer, primary_key=True),
@@ -44,8 +46,6 @@ NAIVE_STOCK = Table("bench_naive_stock", BENCH_META, Column("id", Integer, prima
 NAIVE_ORDERS = Table("bench_naive_orders", BENCH_META, Column("id", Integer, primary_key=True),
                      Column("customer", String(64), nullable=False))
 _SERIAL = itertools.count()
-PG_ADMIN_URL = os.environ.get("SHOPOPS_TEST_PG_URL",
-                              "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 
 
 # ---------------------------------------------------------------- the server (child process)
@@ -96,23 +96,14 @@ def database(backend: str, folder: Path) -> Iterator[str]:
         yield f"sqlite:///{folder / 'flash.db'}"
         return
     name = f"shopops_bench_flash_{os.getpid()}_{next(_SERIAL)}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_database(PG_ADMIN_URL, name, replace=True) as url:
+        yield url
 
 
 def prepare(url: str, units: int) -> tuple[str, int]:
     """Migrate, seed a store, a SKU, a user with a token, the sale and the naive pool."""
     from shopops.accounts.service import create_token, create_user
     from shopops.bootstrap import App
-    from shopops.catalog.models import Category, Product, Sku
     from shopops.config import Settings
     from shopops.db.migrate import upgrade
     from shopops.pricing.service import create_promotion
@@ -122,16 +113,7 @@ def prepare(url: str, units: int) -> tuple[str, int]:
     upgrade(core.engine)
     with core.uow() as uow:
         add_store(uow, "tm-1", "tmall")
-        category = Category(code="c", name="服饰", kind="general")
-        uow.session.add(category)
-        uow.session.flush()
-        product = Product(code="P1", name="爆款", category_id=category.id,
-                          created_at=uow.now())
-        uow.session.add(product)
-        uow.session.flush()
-        uow.session.add(Sku(code="HOT", product_id=product.id, name="爆款", attributes={},
-                            price=Decimal("99"), cost=Decimal("40"), listed_at=uow.now(),
-                            active=True))
+        add_catalog(uow, ("P1", "爆款"), [("HOT", "爆款", "99", "40")])
         create_user(uow, "bench", "correct-horse-battery", display_name="bench")
         token = create_token(uow, "bench", "benchmark")
         sale = create_promotion(uow, {"type": "flash_sale", "store": "tm-1", "sku": "HOT",

@@ -28,14 +28,12 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
-import os
 import random
 import socket
 import statistics
 import tempfile
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -43,10 +41,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, text
+from setup import optional_pg_database  # benchmarks/setup.py (the script's own folder)
 
-PG_ADMIN_URL = os.environ.get("SHOPOPS_TEST_PG_URL",
-                              "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 STORE = "s1"
 CATEGORIES = ("apparel", "apparel-tops", "beauty", "snacks", "home")
 SKUS = [f"SKU{i:03d}" for i in range(1, 41)]
@@ -60,25 +56,6 @@ MIX = (  # the 50 of benchmarks/pricing.py FULL_MIX
     + ["ship_store", "ship_platform", "gift", "timed"])
 TARGET_MEDIAN_MS = 3.0
 WARMUP = 20
-
-
-@contextmanager
-def pg_database() -> Iterator[str | None]:
-    name = f"bench_quote_{uuid.uuid4().hex[:8]}"
-    try:
-        admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:  # no server here: the table says so
-        print(f"PostgreSQL not reachable ({type(exc).__name__}); SQLite only")
-        yield None
-        return
-    try:
-        yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 # ---------------------------------------------------------------- the shop
@@ -349,7 +326,7 @@ def main() -> None:
     args = parser.parse_args()
     rows: list[tuple[str, str, str, float, float]] = []
     queries: dict[tuple[str, str], int] = {}
-    with tempfile.TemporaryDirectory() as folder, pg_database() as pg_url:
+    with tempfile.TemporaryDirectory() as folder, optional_pg_database("bench_quote") as pg_url:
         backends = [("sqlite", f"sqlite:///{Path(folder) / 'bench.db'}")]
         if pg_url:
             backends.append(("postgresql", pg_url))

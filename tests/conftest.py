@@ -21,11 +21,10 @@ from shopops.config import Settings
 from shopops.core.clock import Clock
 from shopops.db.migrate import upgrade
 from shopops.db.registry import Base
+from shopops.db.scratch import admin_url, scratch_database
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
-PG_ADMIN_URL = os.environ.get(
-    "SHOPOPS_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-)
+PG_ADMIN_URL = admin_url()
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 
@@ -54,16 +53,8 @@ def new_pg_database() -> Iterator[str]:
     """A brand-new, empty PostgreSQL database, dropped afterwards."""
     problem = _pg_reachable()
     require(problem is None, problem or "")
-    name = f"shopops_test_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_database(PG_ADMIN_URL, f"shopops_test_{uuid.uuid4().hex[:10]}") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
