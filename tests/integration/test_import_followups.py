@@ -46,13 +46,13 @@ from shopops.orders.import_jobs import (
     write_row,
 )
 from shopops.orders.import_models import ImportJobRecord
-from shopops.orders.imports import ImportSummary, import_orders
+from shopops.orders.imports import ImportSummary, import_orders, import_report
 from shopops.orders.models import Order
 from shopops.stores.service import add_store
 from shopops.web.app import create_app
 from tests import factories
 from tests.importers.fixtures import PDD_HEADERS, PDD_ORDERS, Row, csv_bytes
-from tests.importers.jd_order_fixtures import jd_orders_csv
+from tests.importers.jd_order_fixtures import JD_ORDERS, jd_orders_csv
 
 SHIPPED = "201120-123456789012345"  # 已发货，待签收, 圆通快递 'YT1234567890
 REFUNDED = "201119-223456789012345"  # 已收货 + 退款成功, no tracking number
@@ -225,6 +225,18 @@ def test_jd_order_export_imports_and_allocates(shop: App) -> None:
     assert (summary.platform, summary.new, summary.rejected) == ("jd", 5, 0)
     assert status_of(shop, "11729384072") == "allocated"  # 等待出库: paid, both SKUs in stock
     assert done.allocated == 1 and done.shipments == 0  # JD's export has no tracking number
+
+
+def test_jd_order_export_reports_an_unknown_sku_under_its_own_column(shop: App) -> None:
+    """The order export has no 商品编号 (the 结算 file's column): an unknown code is reported
+    under the column it was read from, 货号 here."""
+    rows = [dict(row) for row in JD_ORDERS]
+    rows[3]["货号"] = "NOPE-9"  # order 11729384074, file row 5
+    summary, _ = run(shop, jd_orders_csv(rows), store="jd-1", name="jd.csv")
+    assert (summary.new, summary.rejected) == (4, 1)
+    with shop.reader() as uow:
+        [problem] = import_report(uow, summary.import_id)["problems"]
+    assert (problem["row"], problem["column"], problem["value"]) == (5, "货号", "NOPE-9")
 
 
 # ---- import jobs: progress in the database ------------------------------------------------

@@ -57,6 +57,7 @@ from shopops.orders.importers import (
     ImportFileError,
     ImportResult,
     Problem,
+    jd_orders,
     order_digests,
     order_numbers,
     parse_export,
@@ -85,6 +86,17 @@ STORE_FAMILY = {"tmall": "taobao", "taobao": "taobao", "jd": "jd", "pdd": "pdd",
 SKU_COLUMN = {"taobao": "商家编码", "pdd": "商家编码-规格维度", "douyin": "商家编码",
               "jd": "商品编号"}
 STATUS_COLUMN = {"taobao": "订单状态", "pdd": "订单状态", "douyin": "订单状态", "jd": "订单状态"}
+
+
+def _sku_column(result: ImportResult, family: str | None, headers: Sequence[str],
+                mapping: ColumnMapping | None) -> str | None:
+    """The column unknown SKU codes are reported under: the mapping's, the 京东 order export's
+    (it has no 商品编号, the 结算 file's), else the platform's."""
+    if mapping is not None and mapping.header_of("sku_code"):
+        return mapping.header_of("sku_code")
+    if result.detection is not None and result.detection.layout == jd_orders.LAYOUT.name:
+        return jd_orders.sku_column(headers)
+    return SKU_COLUMN.get(family) if family else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,9 +203,10 @@ def _import_with(uow: UnitOfWork, writer: BulkWriter, store: StoreView, started:
     skip = frozenset(number for number, (_, digest) in stored.items()
                      if digest is not None and digest == digests[number])
     result = parse_export(_without(export, skip, numbers, len(digests)), store.timezone, skip)
+    headers = export.tables[0].headers
     del export  # the source rows (most of the memory) are not needed for the writes
     family = _check_family(store, result.platform)
-    sku_column = (mapping.header_of("sku_code") if mapping else None) or SKU_COLUMN.get(family)
+    sku_column = _sku_column(result, family, headers, mapping)
     status_column = (mapping.header_of("status") if mapping else None) or STATUS_COLUMN.get(family)
     report("read", 3, 3)
 

@@ -33,6 +33,7 @@ The export has no carrier or tracking number column.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -222,3 +223,10 @@ def _order(order_no: str, rows: list[tuple[int, _LineRow]]) -> ImportedOrder:
     )
     check_amounts(order)
     return order
+
+
+def sku_column(headers: Sequence[str]) -> str:
+    """The column an order export's SKU codes come from (the seller's code where the file has
+    one): where an unknown SKU is reported."""
+    present = set(headers)
+    return next((c for c in (SELLER_SKU, ITEM_NO) if c in present), GOODS_ID)
