@@ -3,16 +3,11 @@ importers of the real file list them, see its docstring) and invented rows (no r
 
 from __future__ import annotations
 
+from shopops.demo import export_formats
 from tests.importers.fixtures import Row, csv_bytes
 
-# the 30 columns of the exported CSV, in the file's order
-JD_ORDER_HEADERS = [
-    "订单号", "商品ID", "商品名称", "订购数量", "支付方式", "下单时间", "京东价", "订单金额",
-    "结算金额", "余额支付", "应付金额", "订单状态", "订单类型", "下单帐号", "客户姓名", "客户地址",
-    "联系电话", "订单备注", "发票类型", "发票抬头", "发票内容", "商家备注",
-    "商家备注等级（等级1-5为由高到低）", "运费金额", "付款确认时间", "增值税发票", "货号",
-    "订单完成时间", "订单来源", "订单渠道",
-]
+# the 30 columns of the exported CSV, in the file's order (one list, the demo's export writes it)
+JD_ORDER_HEADERS = list(export_formats.JD_ORDER_HEADERS)
 # the order-list collector's variant: no 应付金额 / 运费金额 / times beyond 下单时间
 JD_COLLECTOR_HEADERS = ["订单号", "商品ID", "商品名称", "订购数量", "下单时间", "京东价",
                         "订单金额", "商家应收", "订单状态", "下单帐号", "客户姓名", "客户地址",
