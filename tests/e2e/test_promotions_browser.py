@@ -29,6 +29,16 @@ def download(tab: Any, selector: str) -> Any:
     return load_workbook(io.BytesIO(Path(caught.value.path()).read_bytes()))
 
 
+def fill_clearance(tab: Any, server: LiveServer) -> None:
+    """A new 限时折扣 清仓1折 on SKU in the editor, not yet checked or saved."""
+    tab.goto(f"{server.url}/promotions/new?type=timed_discount")
+    tab.fill("#f-code", "e2e-clearance")
+    tab.fill("#f-name", "清仓1折")
+    tab.select_option("#f-store", "tmall-flagship")
+    tab.fill("#f-skus", SKU)
+    tab.fill("#f-rate", "0.1")
+
+
 def test_list_filter_local_times_and_export(tab: Any, server: LiveServer,
                                             folder: Path) -> None:
     outside = only_local(tab, server.url)
@@ -86,12 +96,7 @@ def test_editor_field_error_floor_refusal_and_override(tab: Any, server: LiveSer
     shot(tab, "promotion-field-error", folder)
 
     # 单品 1折 on one SKU: 检查底线 names the SKU with its price, floor and shortfall
-    tab.goto(f"{server.url}/promotions/new?type=timed_discount")
-    tab.fill("#f-code", "e2e-clearance")
-    tab.fill("#f-name", "清仓1折")
-    tab.select_option("#f-store", "tmall-flagship")
-    tab.fill("#f-skus", SKU)
-    tab.fill("#f-rate", "0.1")
+    fill_clearance(tab, server)
     tab.click("#check-button")
     tab.wait_for_selector("#floor-check[data-result=below]")
     breach = tab.locator(f"#breaches tr[data-sku='{SKU}']")
@@ -112,12 +117,7 @@ def test_editor_field_error_floor_refusal_and_override(tab: Any, server: LiveSer
     assert tab.locator("#promotions-table tr[data-code=e2e-clearance]").count() == 0
 
     # with a reason it is saved, said so, and listed
-    tab.goto(f"{server.url}/promotions/new?type=timed_discount")
-    tab.fill("#f-code", "e2e-clearance")
-    tab.fill("#f-name", "清仓1折")
-    tab.select_option("#f-store", "tmall-flagship")
-    tab.fill("#f-skus", SKU)
-    tab.fill("#f-rate", "0.1")
+    fill_clearance(tab, server)
     tab.fill("#f-starts_at", "2026-12-20T10:00")
     tab.fill("#f-override_reason", "临期清仓，老板已批准")
     tab.click("#save-button")
