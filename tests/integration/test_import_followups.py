@@ -412,3 +412,22 @@ def test_progress_reaches_the_row_while_the_import_runs(shop: App) -> None:
         assert seen[0][2] >= 1  # the row moved while the import was running
     with shop.reader() as uow:
         assert job_view(uow, job.id).state == "done"
+
+
+def test_a_later_export_that_only_adds_the_tracking_number_gets_its_shipment(shop: App
+                                                                             ) -> None:
+    first, done = run(shop, pdd_with(SHIPPED, 快递单号="", 快递公司=""))
+    assert first.new == 3 and done.shipments == 0 and shipments(shop) == []
+    assert status_of(shop, SHIPPED) == "shipped"
+    # the same order, still 已发货: only the tracking number is new (no status change, no fact)
+    later, added = run(shop, PDD_FILE)
+    assert (later.new, later.rejected) == (0, 0)
+    assert (added.shipments, added.shipment_problems, added.error) == (1, [], None)
+    assert shipments(shop) == [(SHIPPED, "YTO", "YT1234567890", "shipped",
+                                datetime(2026, 11, 21, 1, 0, tzinfo=UTC), None)]
+    # idempotent: the file again, or its follow-ups re-run, adds nothing
+    _, again = run(shop, PDD_FILE)
+    assert (again.shipments, again.shipment_problems) == (0, [])
+    with shop.uow() as uow:
+        assert follow_up(uow, later.import_id).shipments == 0
+    assert len(shipments(shop)) == 1

@@ -12,6 +12,9 @@ Which orders: the facts the batch recorded (``import_id`` in their data) — ``o
 allocation; ``order.shipped`` / ``delivered`` / ``completed`` for shipments;
 ``order.cancelled`` / ``closed`` / ``refunded`` for releases. The facts are read
 from a mark taken before the import (``fact_mark``), so a large fact table is not scanned.
+A later export that only adds the tracking number of an order already shipped records no fact
+(the status did not move): when the batch has known orders, its files' shipped orders with no
+shipment yet are candidates too (their order numbers only, then one query).
 Carrier and tracking number are not kept on the order: the batch's archived files are parsed
 again for those orders only. Both steps are idempotent: an allocated order is not paid any
 more, an order with a shipment is left alone. Allocation is a shop setting (on by default)
@@ -31,6 +34,7 @@ from shopops.core.uow import UnitOfWork
 from shopops.db.facts import Fact
 from shopops.db.shop_settings import read_settings
 from shopops.fulfillment import sla
+from shopops.fulfillment.models import Shipment
 from shopops.fulfillment.service import PlatformShipment, record_platform_shipments
 from shopops.orders.allocation_models import OrderAllocation
 from shopops.orders.allocation_service import (
@@ -39,7 +43,14 @@ from shopops.orders.allocation_service import (
     release_allocation,
     ship_parcel,
 )
-from shopops.orders.importers import ColumnMapping, order_digests, parse_export, read_export
+from shopops.orders.importers import (
+    ColumnMapping,
+    Export,
+    order_digests,
+    order_numbers,
+    parse_export,
+    read_export,
+)
 from shopops.orders.imports import ImportSummary, import_orders
 from shopops.orders.models import ImportBatch, ImportFile, Order
 from shopops.stores.service import list_stores
@@ -97,8 +108,14 @@ def follow_up(uow: UnitOfWork, import_id: int, since: int = 0, *, platform: str 
     if batch is None:
         raise NotFound(f"no import with id {import_id}", field="import_id")
     touched = _touched(uow, batch, since)
-    _ship(uow, batch, {i for i, kinds in touched.items() if kinds & set(SHIPPED_KINDS)},
-          platform, mapping, report)
+    shipped = {i for i, kinds in touched.items() if kinds & set(SHIPPED_KINDS)}
+    export = _export(uow, batch, platform, mapping) \
+        if shipped or batch.updated_count or batch.unchanged_count else None
+    if export is not None:  # a known order whose later export only adds the tracking number
+        shipped |= _without_shipment(uow, batch, export)
+    elif shipped and _generic_unmapped(batch, mapping):
+        report.error = "a generic import's shipments need its column mapping"
+    _ship(uow, batch, shipped, export, report)
     for order_id in sorted(i for i, kinds in touched.items() if kinds & set(ENDED_KINDS)):
         if release_allocation(uow, order_id, f"import {import_id}: order ended"):
             report.released += 1
@@ -167,16 +184,16 @@ def _allocate(uow: UnitOfWork, candidates: set[int], report: FollowupReport) -> 
                                   "message": f["message"]} for f in done.failed]
 
 
-def _ship(uow: UnitOfWork, batch: ImportBatch, candidates: set[int], platform: str | None,
-          mapping: ColumnMapping | None, report: FollowupReport) -> None:
-    if not candidates:
+def _ship(uow: UnitOfWork, batch: ImportBatch, candidates: set[int], export: Export | None,
+          report: FollowupReport) -> None:
+    if not candidates or export is None:
         return
     orders = {o.channel_order_no: o for chunk in _chunks(candidates)
               for o in uow.session.execute(select(*SHIP_COLUMNS).where(
                   Order.id.in_(chunk), Order.status.in_(SHIPPED_STATUSES)))}
     if not orders:
         return
-    tracking = _tracking(uow, batch, set(orders), platform, mapping, report)
+    tracking = _tracking(uow, batch, set(orders), export)
     reserved = {order_id for chunk in _chunks(o.id for o in orders.values())
                 for order_id in uow.session.scalars(select(OrderAllocation.order_id).where(
                     OrderAllocation.order_id.in_(chunk), OrderAllocation.status == "reserved"))}
@@ -213,19 +230,44 @@ def _carrier(name: str) -> str:
             return name  # reported as an unknown carrier
 
 
-def _tracking(uow: UnitOfWork, batch: ImportBatch, wanted: set[str], platform: str | None,
-              mapping: ColumnMapping | None, report: FollowupReport
+def _generic_unmapped(batch: ImportBatch, mapping: ColumnMapping | None) -> bool:
+    return batch.platform not in ("taobao", "tmall", "pdd", "douyin", "jd") and mapping is None
+
+
+def _export(uow: UnitOfWork, batch: ImportBatch, platform: str | None,
+            mapping: ColumnMapping | None) -> Export | None:
+    """The batch's archived files, read again (None: a generic import without its mapping)."""
+    if _generic_unmapped(batch, mapping):
+        return None
+    files = uow.session.execute(select(ImportFile.name, ImportFile.content).where(
+        ImportFile.batch_id == batch.id).order_by(ImportFile.id)).all()
+    return read_export(*(content for _, content in files), platform=platform,
+                       mapping=mapping, names=[name for name, _ in files])
+
+
+def _zone(uow: UnitOfWork, batch: ImportBatch) -> str:
+    return next(s.timezone for s in list_stores(uow) if s.id == batch.store_id)
+
+
+def _without_shipment(uow: UnitOfWork, batch: ImportBatch, export: Export) -> set[int]:
+    """The file's orders that are shipped (or later) and have no shipment yet: a later
+    export that only adds the tracking number records no fact (the status did not move)."""
+    numbers = sorted(set(order_numbers(export, _zone(uow, batch))))
+    found: set[int] = set()
+    for start in range(0, len(numbers), CHUNK):
+        found.update(uow.session.scalars(select(Order.id).where(
+            Order.store_id == batch.store_id,
+            Order.channel_order_no.in_(numbers[start:start + CHUNK]),
+            Order.status.in_(SHIPPED_STATUSES),
+            ~select(Shipment.id).where(Shipment.order_id == Order.id).exists())))
+    return found
+
+
+def _tracking(uow: UnitOfWork, batch: ImportBatch, wanted: set[str], export: Export
               ) -> dict[str, tuple[str, str]]:
     """(carrier, tracking number) per order number, from the batch's archived files (only the
     wanted orders are parsed)."""
-    files = uow.session.execute(select(ImportFile.name, ImportFile.content).where(
-        ImportFile.batch_id == batch.id).order_by(ImportFile.id)).all()
-    if batch.platform not in ("taobao", "tmall", "pdd", "douyin", "jd") and mapping is None:
-        report.error = "a generic import's shipments need its column mapping"
-        return {}
-    zone = next(s.timezone for s in list_stores(uow) if s.id == batch.store_id)
-    export = read_export(*(content for _, content in files), platform=platform,
-                         mapping=mapping, names=[name for name, _ in files])
+    zone = _zone(uow, batch)
     skip = frozenset(order_digests(export, zone)) - wanted
     found: dict[str, tuple[str, str]] = {}
     for order in parse_export(export, zone, skip).orders:
