@@ -316,6 +316,48 @@ def test_200_concurrent_buyers_for_50_units_hold_exactly_50(app: App) -> None:
     assert sorted(o for o in linked if o is not None) == sorted(o for o, *_ in orders)
 
 
+@pytest.mark.parametrize("fused", [True, False], ids=["one-statement", "steps"])
+def test_a_new_buyers_first_buys_in_two_sales_at_once_both_succeed(
+        app: App, monkeypatch: pytest.MonkeyPatch, fused: bool) -> None:
+    """The same new buyer buys in two sales of one store at the same instant: both buys
+    create the buyer's customer; the later one must find the other's (not fail with a unique
+    violation, HTTP 500) — one customer, both orders theirs. Several rounds, each a new buyer
+    released together by a barrier, so the race is met (PostgreSQL; SQLite serialises
+    writers)."""
+    monkeypatch.setattr(flash, "FUSED", fused)
+    seed(app)
+    sales = (new_sale(app, code="fs-race-a"), new_sale(app, code="fs-race-b"))
+    rounds = 12
+    for n in range(rounds):
+        buyer = f"new-buyer-{n}"
+        barrier = threading.Barrier(2)
+
+        def buy(sale_id: int, who: str = buyer, gate: threading.Barrier = barrier) -> int:
+            gate.wait(timeout=30)
+            with app.uow() as uow:
+                return flash.buy(uow, sale_id, who, 1).order_id or 0
+
+        with ThreadPoolExecutor(max_workers=2) as workers:
+            orders = [f.result(timeout=60) for f in [workers.submit(buy, s) for s in sales]]
+        with app.reader() as uow:
+            owners = {get_order(uow, order)["customer_id"] for order in orders}
+            identities = uow.session.execute(text(
+                "SELECT customer_id FROM customer_identities WHERE buyer_id = :b"),
+                {"b": buyer}).scalars().all()
+            placed = uow.session.scalars(select(Fact.data).where(
+                Fact.kind == "order.placed", Fact.entity_id.in_(orders))).all()
+        assert len(identities) == 1 and owners == set(identities), (buyer, owners, identities)
+        assert {(d if isinstance(d, dict) else json.loads(d))["customer_id"]
+                for d in placed} == owners
+    with app.reader() as uow:  # no customer left behind without its identity
+        assert uow.session.scalar(text(
+            "SELECT count(*) FROM customers c WHERE NOT EXISTS (SELECT 1 FROM "
+            "customer_identities i WHERE i.customer_id = c.id)")) == 0
+        assert uow.session.scalar(select(func.count(Order.id))) == 2 * rounds
+    for sale_id in sales:
+        assert pool(app, sale_id)["held"] == rounds
+
+
 def test_a_paid_flash_order_is_allocated_like_any_paid_order(app: App) -> None:
     """Paying moves the order to paid; `shopops fulfil allocate` (allocate_paid_orders) then
     reserves its unit in a warehouse; an unpaid flash order is left alone."""

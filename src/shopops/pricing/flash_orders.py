@@ -18,6 +18,13 @@ in every other use case, and the customer, order, line, hold and facts are writt
 the pool's returned row — a refused buy writes nothing but perhaps the count, which the
 caller's rollback undoes.
 
+A new buyer's customer is created from its identity (``ON CONFLICT (store_id, buyer_id) DO
+NOTHING``, the customer's id drawn first): when the same new buyer's first buy in another sale
+of the store commits the identity meanwhile, this buy writes no customer and no order, gives
+back its count and units and runs again (two more round trips on that rare path only); before,
+it failed with a unique violation (HTTP 500). Step by step, the customer is created in a
+savepoint and re-read.
+
 Asynchronous commit, opt-in (``SHOPOPS_FLASH_ASYNC_COMMIT=1``: ``synchronous_commit = off``
 for the buy's transaction only): every buy waits for the pool row's lock, and a lock is held
 until its commit returns — with a durable commit, until the WAL is flushed to disk. So buys
@@ -39,12 +46,14 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, insert, text, update
+from sqlalchemy import Table, bindparam, insert, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
 
 from shopops.core.money import yuan_to_cents
 from shopops.core.uow import UnitOfWork
+from shopops.customers.models import CustomerIdentity
 from shopops.customers.service import customers_for_buyers
 from shopops.db.facts import Fact
 from shopops.orders.service import place_unpaid_order
@@ -59,6 +68,9 @@ TAKE = (update(SALES).where(SALES.c.id == bindparam("sale"),
                             SALES.c.remaining >= bindparam("qty"))
         .values(remaining=SALES.c.remaining - bindparam("qty"),
                 held=SALES.c.held + bindparam("qty")))
+IDENTITIES = cast(Table, CustomerIdentity.__table__)
+KNOWN = select(IDENTITIES.c.customer_id).where(IDENTITIES.c.store_id == bindparam("store"),
+                                               IDENTITIES.c.buyer_id == bindparam("buyer"))
 _COUNT: dict[str, Any] = {}  # dialect → the buyer-count upsert
 
 BUY_SQL = """
@@ -82,17 +94,21 @@ pool AS (
 ident AS (
   SELECT customer_id FROM customer_identities
   WHERE store_id = CAST(:store AS integer) AND buyer_id = CAST(:buyer AS varchar)),
-new_customer AS (
-  INSERT INTO customers (name, region, created_at)
-  SELECT CASE WHEN CAST(:buyer AS varchar) LIKE 'phone:%' THEN NULL
-              ELSE CAST(:buyer AS varchar) END, NULL, CAST(:now AS timestamptz)
-  FROM pool WHERE NOT EXISTS (SELECT 1 FROM ident) RETURNING id),
 new_identity AS (
   INSERT INTO customer_identities (customer_id, store_id, buyer_id)
-  SELECT id, CAST(:store AS integer), CAST(:buyer AS varchar) FROM new_customer
+  SELECT nextval(pg_get_serial_sequence('customers', 'id')), CAST(:store AS integer),
+         CAST(:buyer AS varchar)
+  FROM pool WHERE NOT EXISTS (SELECT 1 FROM ident)
+  ON CONFLICT (store_id, buyer_id) DO NOTHING
   RETURNING customer_id),
+new_customer AS (
+  INSERT INTO customers (id, name, region, created_at)
+  SELECT customer_id, CASE WHEN CAST(:buyer AS varchar) LIKE 'phone:%' THEN NULL
+                           ELSE CAST(:buyer AS varchar) END, NULL, CAST(:now AS timestamptz)
+  FROM new_identity),
 buyer AS (SELECT customer_id FROM ident UNION ALL SELECT customer_id FROM new_identity),
-n AS (SELECT nextval(pg_get_serial_sequence('orders', 'id')) AS id FROM pool),
+n AS (SELECT nextval(pg_get_serial_sequence('orders', 'id')) AS id FROM pool
+      WHERE EXISTS (SELECT 1 FROM buyer)),
 o AS (
   INSERT INTO orders (id, store_id, channel_order_no, customer_id, status, list_amount,
                       discount_amount, goods_amount, paid_amount, shipping_fee, refund_amount,
@@ -133,6 +149,16 @@ fact AS (
 SELECT (SELECT remaining FROM s), (SELECT count(*) FROM counted), (SELECT count(*) FROM pool),
        (SELECT id FROM o), (SELECT channel_order_no FROM o), (SELECT id FROM hold){commit}
 """
+# a buy that met a new buyer's identity committed meanwhile (see buy_in_one_statement) gives
+# back its count and units, then buys again
+UNDO = text("""
+WITH counted AS (
+  UPDATE flash_sale_buyers SET bought = bought - CAST(:qty AS integer)
+  WHERE flash_sale_id = CAST(:sale AS integer) AND customer = CAST(:buyer AS varchar))
+UPDATE flash_sales SET remaining = remaining + CAST(:qty AS integer),
+                       held = held - CAST(:qty AS integer)
+WHERE id = CAST(:sale AS integer)
+""")
 # the transaction's commit does not wait for the WAL flush (SET LOCAL, this transaction only)
 ASYNC_COMMIT = ", set_config('synchronous_commit', 'off', true)"
 BUY = {True: text(BUY_SQL.format(commit=ASYNC_COMMIT)), False: text(BUY_SQL.format(commit=""))}
@@ -182,13 +208,24 @@ def buy_in_one_statement(uow: UnitOfWork, sale: Terms, buyer: str, qty: int, now
     module notes). The caller rolls back unless ``taken``."""
     goods = sale.price * qty
     listed = max(sale.list_price * qty, goods)
-    row = uow.session.connection().execute(BUY[not durable], {
+    conn = uow.session.connection()
+    values = {
         "sale": sale.id, "created": sale.created_at, "limit": sale.per_customer,
         "store": sale.store_id, "buyer": buyer, "now": now, "until": until, "prefix": prefix,
         "list_amount": yuan_to_cents(listed), "discount": yuan_to_cents(listed - goods),
         "goods": yuan_to_cents(goods),
         "list_price": yuan_to_cents(max(sale.list_price, sale.price)), "sku": sale.sku_id,
-        "qty": qty, "list_text": f"{listed:.2f}", "goods_text": f"{goods:.2f}"}).one()
+        "qty": qty, "list_text": f"{listed:.2f}", "goods_text": f"{goods:.2f}"}
+    row = conn.execute(BUY[not durable], values).one()
+    if row[1] and row[2] and row[3] is None:
+        # A new buyer's first buy raced another of theirs (another sale of the store): its
+        # identity insert waited for the other's commit, then did nothing (ON CONFLICT), and
+        # this statement's snapshot cannot see the committed row — so it wrote no customer,
+        # order, hold or fact. Give back the count and the units (the pool's row lock is
+        # still ours) and buy again: the new statement finds the buyer's customer. Only on
+        # this rare path; a buy of a known buyer stays one round trip.
+        conn.execute(UNDO, values)
+        row = conn.execute(BUY[not durable], values).one()
     remaining, counted, taken = row[0], bool(row[1]), bool(row[2])
     return Placed(remaining is not None,
                   not counted and remaining is not None and remaining >= qty,
@@ -211,6 +248,21 @@ def _count_statement(dialect: str) -> Any:
     return _COUNT[dialect]
 
 
+def _new_buyer(uow: UnitOfWork, store_id: int, buyer: str, now: datetime) -> int:
+    """A new buyer's customer, created in a savepoint: when another first buy of theirs
+    (another sale of the store) committed it meanwhile, the insert meets the unique identity,
+    rolls back to the savepoint and reads the other's. (``orders.placement.buyer_customer``
+    does the same for placed orders; not imported: placement imports pricing.)"""
+    for attempt in (1, 2):
+        try:
+            with uow.session.begin_nested():
+                return customers_for_buyers(uow, store_id, {buyer: now})[buyer]
+        except IntegrityError:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
 def buy_in_steps(uow: UnitOfWork, sale: Terms, buyer: str, qty: int, now: datetime,
                  until: datetime, prefix: str, durable: bool = True) -> Placed:
     """The same writes one statement at a time (SQLite; any database); always durable."""
@@ -219,7 +271,10 @@ def buy_in_steps(uow: UnitOfWork, sale: Terms, buyer: str, qty: int, now: dateti
         "sale": sale.id, "customer": buyer, "qty": qty, "limit": sale.per_customer}).first()
     if counted is None:
         return Placed(True, True, False, None, None, None)
-    customer_id = customers_for_buyers(uow, sale.store_id, {buyer: now})[buyer]
+    customer_id = conn.execute(KNOWN, {"store": sale.store_id, "buyer": buyer}).scalar()
+    if customer_id is None:  # a new buyer: created in a savepoint, so a race with another
+        # first buy of theirs (another sale) reads the other's customer instead of failing
+        customer_id = _new_buyer(uow, sale.store_id, buyer, now)
     order = place_unpaid_order(uow, store_id=sale.store_id, customer_id=customer_id,
                                sku_id=sale.sku_id, quantity=qty, list_price=sale.list_price,
                                unit_price=sale.price, prefix=prefix, source="flash_sale",
