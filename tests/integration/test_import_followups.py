@@ -7,10 +7,14 @@ progress, summary and follow-ups to ``import_jobs`` for any process to read; the
 from __future__ import annotations
 
 import json
+import os
 import re
+import socket
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -38,11 +42,15 @@ from shopops.orders.import_followups import (
     import_with_followups,
 )
 from shopops.orders.import_jobs import (
+    STALE_AFTER,
     ImportJobs,
+    create_row,
+    is_interrupted,
     job_view,
     new_job,
     recent_jobs,
     run_job,
+    touch_row,
     write_row,
 )
 from shopops.orders.import_models import ImportJobRecord
@@ -431,3 +439,97 @@ def test_a_later_export_that_only_adds_the_tracking_number_gets_its_shipment(sho
     with shop.uow() as uow:
         assert follow_up(uow, later.import_id).shipments == 0
     assert len(shipments(shop)) == 1
+
+
+# ---- a job whose process died (kill -9) is read as 中断, not "running" for ever --------------
+
+
+def dead_pid() -> int:
+    """The pid of a process that has ended (and been reaped)."""
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+def running_row(app: App, worker: str, written: timedelta = timedelta(0)) -> str:
+    """A job row left "running" by ``worker``, last written ``written`` ago, mid-import."""
+    job = new_job([("订单明细.csv", PDD_FILE)])
+    create_row(app.uow, job, "pdd-1", None)
+    job.progress("orders", 40, 100)
+    assert write_row(app.uow, job)
+    with app.uow() as uow:
+        row = uow.session.get(ImportJobRecord, job.id)
+        assert row is not None
+        row.worker, row.updated_at = worker, uow.now() - written
+    return job.id
+
+
+def test_interrupted_rule_pid_on_this_host_heartbeat_elsewhere() -> None:
+    now = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
+    alive = {7}.__contains__
+    fresh, stale = now - timedelta(minutes=1), now - STALE_AFTER - timedelta(seconds=1)
+    assert is_interrupted("here:8", fresh, now, "here", alive)  # pid gone, however fresh
+    assert not is_interrupted("here:7", stale, now, "here", alive)  # alive (SQLite: no beat)
+    assert is_interrupted("there:7", stale, now, "here", alive)
+    assert not is_interrupted("there:7", fresh, now, "here", alive)
+    assert not is_interrupted("there:7", now - STALE_AFTER, now, "here", alive)  # not past it
+
+
+def test_a_job_whose_process_died_reads_as_interrupted_everywhere(
+        shop: App, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    here = socket.gethostname()
+    killed = running_row(shop, f"{here}:{dead_pid()}")
+    silent = running_row(shop, "other-host:1234", STALE_AFTER + timedelta(minutes=1))
+    busy = running_row(shop, "other-host:1234", timedelta(minutes=2))
+    mine = running_row(shop, f"{here}:{os.getpid()}", timedelta(hours=1))
+    with shop.reader() as uow:
+        views = {v.id: v for v in recent_jobs(uow)}
+        assert job_view(uow, killed).state == "interrupted"
+    assert {j: views[j].state for j in (killed, silent, busy, mine)} == {
+        killed: "interrupted", silent: "interrupted", busy: "running", mine: "running"}
+    view = views[killed]
+    assert (view.stage, view.done, view.total, view.percent) == ("orders", 40, 100, 46)
+    assert view.error is not None and view.error.code == "orders.import_interrupted"
+    assert "Re-run the import" in view.error.message and "nothing of it was stored" in \
+        view.error.message
+    # nothing was written for it: the row still says running (a reader only reads)
+    with shop.reader() as uow:
+        row = uow.session.get(ImportJobRecord, killed)
+        assert row is not None and row.state == "running" and row.finished_at is None
+
+    monkeypatch.setattr(cli, "get_app", lambda: shop)
+    runner = CliRunner()
+    listed = json.loads(runner.invoke(cli.app, ["import", "jobs", "--format", "json"]).stdout)
+    assert {j["id"]: j["state"] for j in listed}[killed] == "interrupted"
+    one = json.loads(runner.invoke(cli.app, ["import", "jobs", killed, "--format", "json"]
+                                   ).stdout)
+    assert one["error"]["code"] == "orders.import_interrupted"
+    table = runner.invoke(cli.app, ["import", "jobs"], env={"COLUMNS": "300"})
+    assert table.exit_code == 0 and "中断 interrupted" in table.output
+    assert f"中断 {killed}: import interrupted" in table.output.replace("\n", "")
+
+    with shop.uow() as uow:
+        create_user(uow, "ops", "correct horse battery")
+    with TestClient(create_app(shop)) as client:
+        assert client.post("/login", data={"username": "ops",
+                                           "password": "correct horse battery"}).status_code == 200
+        api = {j["id"]: j for j in client.get("/api/v1/imports/jobs").json()}
+        assert api[killed]["state"] == "interrupted" and api[busy]["state"] == "running"
+        assert api[killed]["error"]["code"] == "orders.import_interrupted"
+        panel = client.get(f"/imports/jobs/{killed}", headers={"HX-Request": "true"}).text
+        assert 'data-state="interrupted"' in panel and "导入中断" in panel
+        assert "重新导入" in panel and "hx-get" not in panel  # no polling a dead job
+        running = client.get(f"/imports/jobs/{busy}", headers={"HX-Request": "true"}).text
+        assert 'data-state="running"' in running and "hx-get" in running
+
+
+def test_the_heartbeat_touches_a_running_row_only(shop: App) -> None:
+    old = running_row(shop, "other-host:1", STALE_AFTER + timedelta(minutes=5))
+    with shop.reader() as uow:
+        assert job_view(uow, old).state == "interrupted"
+    assert touch_row(shop.uow, old)
+    with shop.reader() as uow:
+        assert job_view(uow, old).state == "running"  # it wrote: alive again
+    job = new_job([("a.csv", PDD_FILE)])
+    run_job(shop.uow, job, [("a.csv", PDD_FILE)], "pdd-1", None, None)
+    assert touch_row(shop.uow, job.id) is False  # an ended job is left as it is

@@ -168,9 +168,13 @@ def import_jobs_command(
         return
     table = Table(*JOB_COLUMNS, title="导入任务 import jobs")
     for j in jobs:
-        table.add_row(j.id, j.state, j.stage, f"{j.percent}%", " + ".join(j.files),
+        state = "中断 interrupted" if j.state == "interrupted" else j.state
+        table.add_row(j.id, state, j.stage, f"{j.percent}%", " + ".join(j.files),
                       str((j.summary or {}).get("import_id", "—")))
     out.print(table)
+    for j in jobs:
+        if j.state == "interrupted" and j.error is not None:  # its process died: say what to do
+            out.print(f"中断 {j.id}: {j.error.message}")
 
 
 IMPORT_REPORT_COLUMNS = ("row", "column", "value", "reason", "file")

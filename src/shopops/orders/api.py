@@ -217,7 +217,7 @@ async def post_import(
 class ImportJobOut(BaseModel):
     id: str = Field(description="导入任务 id")
     files: list[str]
-    state: str = Field(json_schema_extra={"enum": ["running", "done", "failed"]})
+    state: str = Field(json_schema_extra={"enum": ["running", "done", "failed", "interrupted"]})
     stage: str = Field(json_schema_extra={"enum": ["read", "orders", "followups"]})
     done: int
     total: int

@@ -11,6 +11,13 @@ it from ``BEGIN IMMEDIATE``, so there the writer thread waits (without holding u
 and the row catches up at the commit — the running process has the live progress in memory.
 A progress write only applies when it is newer than the row (``seq``), so a late one never
 undoes the end.
+
+A process that dies (kill -9, a crash of the machine) leaves its row "running". Readers show
+such a row as interrupted (中断, with the hint to re-run the import: imports are idempotent):
+on the host that ran it, when its pid (``worker`` is host:pid) is no longer alive; from another
+host, when the row has not been written for ``STALE_AFTER`` (the writer touches a running
+row at least every ``HEARTBEAT`` seconds; on SQLite only the same host can share the file).
+Nothing is written for it: the row is read as interrupted, no migration needed.
 """
 
 from __future__ import annotations
@@ -18,9 +25,11 @@ from __future__ import annotations
 import os
 import socket
 import threading
+import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
@@ -34,6 +43,8 @@ from shopops.orders.importers import ColumnMapping
 
 KEEP = 200  # finished jobs this process keeps in memory (the rows stay in the database)
 WRITE_EVERY = 0.5  # seconds between progress writes
+HEARTBEAT = 60.0  # seconds: a running job's row is touched at least this often
+STALE_AFTER = timedelta(minutes=10)  # a running row untouched this long (other host): 中断
 UowFactory = Callable[[], UnitOfWork]
 
 
@@ -43,7 +54,7 @@ class JobView:
 
     id: str
     files: tuple[str, ...]
-    state: str  # running | done | failed
+    state: str  # running | done | failed | interrupted (its process died: re-run the import)
     stage: str  # read | orders | followups
     done: int
     total: int
@@ -112,6 +123,47 @@ class ImportJob:
                     "import_id": (self.summary or {}).get("import_id")}
 
 
+class ImportInterrupted(ShopOpsError):
+    """The process that ran an import job died before it ended (中断)."""
+
+    code = "orders.import_interrupted"
+    http_status = 409
+
+
+def is_interrupted(worker: str, updated_at: datetime, now: datetime, here: str,
+                   alive: Callable[[int], bool]) -> bool:
+    """Whether a row still "running" belongs to a process that is gone: on ``here`` (this
+    host) its pid is not ``alive``; elsewhere its last write is older than ``STALE_AFTER``."""
+    host, _, pid = worker.rpartition(":")
+    if host == here and pid.isdigit():
+        return not alive(int(pid))
+    return now - updated_at > STALE_AFTER
+
+
+def pid_alive(pid: int) -> bool:
+    """A process with this pid runs on this host (signal 0 checks, sends nothing)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's: alive
+        return True
+    except OSError:
+        return False
+    return True
+
+
+def _interruption(row: ImportJobRecord) -> ImportInterrupted:
+    ended = ("the import had committed; re-run its follow-ups (`shopops import follow-up "
+             "IMPORT_ID`, the id is in the import history) or the import"
+             if row.stage == "followups" else "nothing of it was stored")
+    return ImportInterrupted(
+        f"import interrupted: the process that ran it ({row.worker}) stopped during "
+        f"{row.stage} at {row.done}/{row.total} (last written "
+        f"{row.updated_at:%Y-%m-%d %H:%M:%S} UTC); {ended}. Re-run the import: imports are "
+        "idempotent (orders already stored are neither doubled nor changed)", field="job_id")
+
+
 def _error_json(error: ShopOpsError | None) -> dict[str, Any] | None:
     if error is None:
         return None
@@ -157,14 +209,34 @@ def write_row(uow_factory: UowFactory, job: ImportJob) -> bool:
     return bool(moved)
 
 
+def touch_row(uow_factory: UowFactory, job_id: str) -> bool:
+    """The heartbeat: a running job's row says it was written now."""
+    with uow_factory() as uow:
+        moved = uow.session.execute(
+            update(ImportJobRecord).where(ImportJobRecord.id == job_id,
+                                          ImportJobRecord.state == "running")
+            .values(updated_at=uow.now())).rowcount  # type: ignore[attr-defined]
+    return bool(moved)
+
+
 def _writer(uow_factory: UowFactory, job: ImportJob, stop: threading.Event) -> None:
-    """Persist the latest progress every WRITE_EVERY seconds until the job ends."""
+    """Persist the latest progress every WRITE_EVERY seconds until the job ends, and touch
+    the row every HEARTBEAT seconds when nothing moved (other hosts see it is alive)."""
+    beat = time.monotonic()
     while not stop.is_set():
-        if job.changed.wait(WRITE_EVERY) and not stop.is_set():
-            job.changed.clear()
-            try:
+        changed = job.changed.wait(WRITE_EVERY)
+        if stop.is_set():
+            break
+        try:
+            if changed:
+                job.changed.clear()
+                beat = time.monotonic()
                 write_row(uow_factory, job)
-            except OperationalError:  # the database is busy (SQLite: the import's lock)
+            elif time.monotonic() - beat >= HEARTBEAT:
+                beat = time.monotonic()
+                touch_row(uow_factory, job.id)
+        except OperationalError:  # the database is busy (SQLite: the import's lock)
+            if changed:
                 job.changed.set()
         stop.wait(WRITE_EVERY)
 
@@ -216,24 +288,29 @@ def new_job(files: Sequence[tuple[str, bytes]]) -> ImportJob:
     return ImportJob(uuid.uuid4().hex, [name for name, _ in files])
 
 
-def _view_of(row: ImportJobRecord) -> JobView:
+def _view_of(row: ImportJobRecord, now: datetime) -> JobView:
+    percent = _percent(row.state, row.stage, row.done, row.total)
+    if row.state == "running" and is_interrupted(row.worker, row.updated_at, now,
+                                                 socket.gethostname(), pid_alive):
+        return JobView(row.id, tuple(row.files), "interrupted", row.stage, row.done,
+                       row.total, percent, row.summary, _interruption(row), row.followups)
     return JobView(row.id, tuple(row.files), row.state, row.stage, row.done, row.total,
-                   _percent(row.state, row.stage, row.done, row.total), row.summary,
-                   _stored_error(row.error), row.followups)
+                   percent, row.summary, _stored_error(row.error), row.followups)
 
 
 def job_view(uow: UnitOfWork, job_id: str) -> JobView:
-    """A job as its row says (any process)."""
+    """A job as its row says (any process); a running one whose process died: interrupted."""
     row = uow.session.get(ImportJobRecord, job_id)
     if row is None:
         raise NotFound(f"no import job {job_id}", field="job_id")
-    return _view_of(row)
+    return _view_of(row, uow.now())
 
 
 def recent_jobs(uow: UnitOfWork, limit: int = 20) -> list[JobView]:
     rows = uow.session.scalars(select(ImportJobRecord).order_by(
         ImportJobRecord.started_at.desc(), ImportJobRecord.id).limit(limit))
-    return [_view_of(row) for row in rows]
+    now = uow.now()
+    return [_view_of(row, now) for row in rows]
 
 
 class ImportJobs:
