@@ -7,6 +7,7 @@ new page touches no shared file. Its labels go in `web/i18n/zh/<domain>.json` (a
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -45,6 +46,7 @@ class NavItem:
     order: int
 
 
+_CJK = re.compile(r"[\u3400-\u9fff]")  # a Chinese character: the message's Chinese half
 NAV: list[NavItem] = [NavItem("cockpit", "/cockpit", "nav.cockpit", 10)]
 
 
@@ -102,12 +104,19 @@ def error_status(exc: ShopOpsError) -> int:
 
 
 def error_message(t: Translator, exc: ShopOpsError) -> dict[str, Any]:
-    """The in-page message for a ShopOpsError (templates: partials/error.html)."""
+    """The in-page message for a ShopOpsError (templates: partials/error.html). Service
+    messages are "中文说明 — english": ``detail`` is the page language's half (the Chinese one
+    on zh pages, the English one on en pages), ``full`` the whole text (the partial's title);
+    a message without both halves is shown whole."""
     key = f"error.{exc.code}"
+    chinese, dash, english = exc.message.partition(" — ")
+    bilingual = bool(dash and english.strip() and _CJK.search(chinese))
     return {
         "title": t("error.title"),
         "summary": t(key) if t.has(key) else t("error.generic"),
-        "detail": exc.message,
+        "detail": (chinese if t.lang == "zh" else english).strip() if bilingual
+        else exc.message,
+        "full": exc.message,
         "field": exc.field,
         "code": exc.code,
     }
