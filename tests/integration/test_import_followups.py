@@ -238,8 +238,8 @@ def test_jd_order_export_imports_and_allocates(shop: App) -> None:
 def test_jd_order_export_reports_an_unknown_sku_under_its_own_column(shop: App) -> None:
     """The order export has no 商品编号 (the 结算 file's column): an unknown code is reported
     under the column it was read from, 货号 here."""
-    rows = [dict(row) for row in JD_ORDERS]
-    rows[3]["货号"] = "NOPE-9"  # order 11729384074, file row 5
+    rows = [*JD_ORDERS]
+    rows[3] = {**rows[3], "货号": "NOPE-9"}  # order 11729384074, file row 5
     summary, _ = run(shop, jd_orders_csv(rows), store="jd-1", name="jd.csv")
     assert (summary.new, summary.rejected) == (4, 1)
     with shop.reader() as uow:
