@@ -44,7 +44,7 @@ from shopops.catalog.service import sku_ids, sku_prices
 from shopops.core.errors import Conflict, ValidationError
 from shopops.core.money import round_cents
 from shopops.core.uow import UnitOfWork
-from shopops.customers.service import customers_for_buyers
+from shopops.customers.service import buyer_customer
 from shopops.orders.allocation_service import has_waiting_parcels, release_allocation
 from shopops.orders.models import Order, OrderLine
 from shopops.orders.service import refund_line
@@ -148,20 +148,6 @@ def _customer(body: Mapping[str, Any]) -> dict[str, Any]:
 def _taken(uow: UnitOfWork, store_id: int, order_no: str) -> bool:
     return uow.session.scalar(select(Order.id).where(
         Order.store_id == store_id, Order.channel_order_no == order_no)) is not None
-
-
-def buyer_customer(uow: UnitOfWork, store_id: int, buyer: str, now: datetime) -> int:
-    """The customer id of a store's buyer ref, created on first sight. In a savepoint: two
-    first orders of one new buyer racing (PostgreSQL) — the later insert meets the unique
-    identity, rolls back to the savepoint and reads the row the other committed."""
-    for attempt in (1, 2):
-        try:
-            with uow.session.begin_nested():
-                return customers_for_buyers(uow, store_id, {buyer: now})[buyer]
-        except IntegrityError:
-            if attempt == 2:
-                raise
-    raise AssertionError("unreachable")
 
 
 def _is_new(uow: UnitOfWork, store_id: int, customer_id: int) -> bool:

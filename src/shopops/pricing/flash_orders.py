@@ -49,12 +49,11 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, insert, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import IntegrityError
 
 from shopops.core.money import yuan_to_cents
 from shopops.core.uow import UnitOfWork
 from shopops.customers.models import CustomerIdentity
-from shopops.customers.service import customers_for_buyers
+from shopops.customers.service import buyer_customer
 from shopops.db.facts import Fact
 from shopops.orders.service import place_unpaid_order
 from shopops.pricing.flash_models import FlashSale, FlashSaleBuyer, FlashSaleHold
@@ -248,21 +247,6 @@ def _count_statement(dialect: str) -> Any:
     return _COUNT[dialect]
 
 
-def _new_buyer(uow: UnitOfWork, store_id: int, buyer: str, now: datetime) -> int:
-    """A new buyer's customer, created in a savepoint: when another first buy of theirs
-    (another sale of the store) committed it meanwhile, the insert meets the unique identity,
-    rolls back to the savepoint and reads the other's. (``orders.placement.buyer_customer``
-    does the same for placed orders; not imported: placement imports pricing.)"""
-    for attempt in (1, 2):
-        try:
-            with uow.session.begin_nested():
-                return customers_for_buyers(uow, store_id, {buyer: now})[buyer]
-        except IntegrityError:
-            if attempt == 2:
-                raise
-    raise AssertionError("unreachable")
-
-
 def buy_in_steps(uow: UnitOfWork, sale: Terms, buyer: str, qty: int, now: datetime,
                  until: datetime, prefix: str, durable: bool = True) -> Placed:
     """The same writes one statement at a time (SQLite; any database); always durable."""
@@ -274,7 +258,7 @@ def buy_in_steps(uow: UnitOfWork, sale: Terms, buyer: str, qty: int, now: dateti
     customer_id = conn.execute(KNOWN, {"store": sale.store_id, "buyer": buyer}).scalar()
     if customer_id is None:  # a new buyer: created in a savepoint, so a race with another
         # first buy of theirs (another sale) reads the other's customer instead of failing
-        customer_id = _new_buyer(uow, sale.store_id, buyer, now)
+        customer_id = buyer_customer(uow, sale.store_id, buyer, now)
     order = place_unpaid_order(uow, store_id=sale.store_id, customer_id=customer_id,
                                sku_id=sale.sku_id, quantity=qty, list_price=sale.list_price,
                                unit_price=sale.price, prefix=prefix, source="flash_sale",
