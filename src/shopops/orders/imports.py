@@ -88,6 +88,20 @@ SKU_COLUMN = {"taobao": "商家编码", "pdd": "商家编码-规格维度", "dou
 STATUS_COLUMN = {"taobao": "订单状态", "pdd": "订单状态", "douyin": "订单状态", "jd": "订单状态"}
 
 
+def arrival_facts(facts: list[tuple[Any, ...]], order_id: int, store_id: int, batch_id: int,
+                  number: str, created: Any, amounts: tuple[Any, Any, Any], paid_at: Any) -> None:
+    """A new order's order.placed (and order.paid when paid) fact rows, their JSON written
+    directly (the first import's hot path); ``amounts``: list, goods and paid amount."""
+    listed, goods, paid = amounts
+    facts.append(("order.placed", "order", order_id, store_id, created,
+                  f'{{"channel_order_no": {_json_text(number)}, '
+                  f'"list_amount": "{listed}", "goods_amount": "{goods}", '
+                  f'"import_id": {batch_id}}}'))
+    if paid_at is not None:
+        facts.append(("order.paid", "order", order_id, store_id, paid_at,
+                      f'{{"paid_amount": "{paid}", "import_id": {batch_id}}}'))
+
+
 def _sku_column(result: ImportResult, family: str | None, headers: Sequence[str],
                 mapping: ColumnMapping | None) -> str | None:
     """The column unknown SKU codes are reported under: the mapping's, the 京东 order export's
@@ -566,13 +580,8 @@ class _NewRows:
         created, paid, shipped = when(order.created_at), when(order.paid_at), \
             when(order.shipped_at)
         completed = when(order.completed_at)
-        facts.append(("order.placed", "order", order_id, store_id, created,
-                      f'{{"channel_order_no": {_json_text(order.channel_order_no)}, '
-                      f'"list_amount": "{order.list_amount}", '
-                      f'"goods_amount": "{order.goods_amount}", "import_id": {batch_id}}}'))
-        if paid is not None:
-            facts.append(("order.paid", "order", order_id, store_id, paid,
-                          f'{{"paid_amount": "{order.paid_amount}", "import_id": {batch_id}}}'))
+        arrival_facts(facts, order_id, store_id, batch_id, order.channel_order_no, created,
+                      (order.list_amount, order.goods_amount, order.paid_amount), paid)
         if order.status not in ("created", "paid"):
             at = {"shipped": shipped, "completed": completed}.get(order.status)
             facts.append((f"order.{order.status}", "order", order_id, store_id, at or self.now,
@@ -605,13 +614,8 @@ class _NewRows:
         paid_at = None if order.paid is None else time(order.paid)
         shipped = None if order.shipped is None else time(order.shipped)
         completed = None if order.completed is None else time(order.completed)
-        facts.append(("order.placed", "order", order_id, store_id, created,
-                      f'{{"channel_order_no": {_json_text(order.channel_order_no)}, '
-                      f'"list_amount": "{listed}", "goods_amount": "{goods}", '
-                      f'"import_id": {batch_id}}}'))
-        if paid_at is not None:
-            facts.append(("order.paid", "order", order_id, store_id, paid_at,
-                          f'{{"paid_amount": "{paid}", "import_id": {batch_id}}}'))
+        arrival_facts(facts, order_id, store_id, batch_id, order.channel_order_no, created,
+                      (listed, goods, paid), paid_at)
         status = order.status
         if status not in ("created", "paid"):
             at = shipped if status == "shipped" else completed if status == "completed" \
