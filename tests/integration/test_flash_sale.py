@@ -383,10 +383,9 @@ def test_a_paid_flash_order_is_allocated_like_any_paid_order(app: App) -> None:
     assert steps == ["created", "paid", "allocated"]
 
 
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)  # a PostgreSQL setting
 def test_asynchronous_commit_is_opt_in_and_only_for_the_buy(
         app: App, monkeypatch: pytest.MonkeyPatch) -> None:
-    if app.engine.dialect.name != "postgresql":
-        pytest.skip("synchronous_commit is a PostgreSQL setting")
     seed(app)
     sale_id = new_sale(app, units=5)
     seen = []
