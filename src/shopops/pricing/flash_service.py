@@ -218,21 +218,23 @@ def _gated(uow: UnitOfWork, sale: Terms, customer: object, qty: object, now: dat
     who, count = rules.check_buy(customer, qty, sale.per_customer, now, sale.starts_at,
                                  sale.ends_at)
     if remaining is not None and remaining < count:
-        raise rules.SoldOut("已抢光 — sold out", field="qty")
+        raise _sold_out()
     if gate is None:
         return _hold(uow, sale, who, count, now)
     key = _gate_key(sale.id, sale.created_at)
     verdict = gate.take(key, who, count, sale.per_customer,
                         lambda: (pool_of(uow, sale.id)[0], buyer_counts(uow, sale.id)))
     if verdict != "ok":
-        raise (rules.SoldOut("已抢光 — sold out", field="qty") if verdict == "sold_out"
-               else rules.LimitReached(f"每人限购 {sale.per_customer} 件 — customer: at most "
-                                       f"{sale.per_customer} per customer", field="customer"))
+        raise _sold_out() if verdict == "sold_out" else _over_limit(sale)
     try:
         return _hold(uow, sale, who, count, now)
     except Exception:
         gate.give_back(key, who, count)
         raise
+
+
+def _sold_out() -> rules.SoldOut:
+    return rules.SoldOut("已抢光 — sold out", field="qty")
 
 
 def _over_limit(sale: Terms) -> rules.LimitReached:
@@ -249,7 +251,7 @@ def _hold(uow: UnitOfWork, sale: Terms, who: str, count: int, now: datetime) -> 
     if placed.over_limit:
         raise _over_limit(sale)
     if not (placed.taken and placed.order_id and placed.hold_id and placed.order_no):
-        raise rules.SoldOut("已抢光 — sold out", field="qty")
+        raise _sold_out()
     return HoldView(placed.hold_id, sale.id, who, count, sale.price * count, "held", until,
                     placed.order_id, placed.order_no)
 
