@@ -23,12 +23,13 @@ with a cap per import; paid orders beyond it wait for `shopops fulfil allocate`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from sqlalchemy import func, select
 
+from shopops.core.batches import chunks
 from shopops.core.errors import NotFound, ShopOpsError, ValidationError
 from shopops.core.uow import UnitOfWork
 from shopops.db.facts import Fact
@@ -66,7 +67,6 @@ SHIPPED_KINDS = ("order.shipped", "order.delivered", "order.completed")
 ENDED_KINDS = ("order.cancelled", "order.closed", "order.refunded")
 CARRIER_SUFFIXES = ("快递", "速递", "速运", "快运", "物流")  # 圆通快递 is 圆通
 SHIPPED_STATUSES = ("shipped", "delivered", "completed")
-CHUNK = 500
 SHIP_COLUMNS = (Order.id, Order.store_id, Order.channel_order_no, Order.status,
                 Order.created_at, Order.paid_at, Order.shipped_at, Order.delivered_at,
                 Order.completed_at, Order.promised_at)
@@ -160,18 +160,12 @@ def _touched(uow: UnitOfWork, batch: ImportBatch, since: int) -> dict[int, set[s
     return found
 
 
-def _chunks(ids: Iterable[int]) -> Iterable[list[int]]:
-    items = sorted(ids)
-    for start in range(0, len(items), CHUNK):
-        yield items[start:start + CHUNK]
-
-
 def _allocate(uow: UnitOfWork, candidates: set[int], report: FollowupReport) -> None:
     settings = read_settings(uow, SETTINGS)
     if not settings[ALLOCATE_KEY]:
         report.allocation = "off"
         return
-    paid = sorted((paid_at, order_id) for chunk in _chunks(candidates)
+    paid = sorted((paid_at, order_id) for chunk in chunks(sorted(candidates))
                   for order_id, paid_at in uow.session.execute(
                       select(Order.id, Order.paid_at).where(Order.id.in_(chunk),
                                                             Order.status == "paid")))
@@ -188,13 +182,13 @@ def _ship(uow: UnitOfWork, batch: ImportBatch, candidates: set[int], export: Exp
           report: FollowupReport) -> None:
     if not candidates or export is None:
         return
-    orders = {o.channel_order_no: o for chunk in _chunks(candidates)
+    orders = {o.channel_order_no: o for chunk in chunks(sorted(candidates))
               for o in uow.session.execute(select(*SHIP_COLUMNS).where(
                   Order.id.in_(chunk), Order.status.in_(SHIPPED_STATUSES)))}
     if not orders:
         return
     tracking = _tracking(uow, batch, set(orders), export)
-    reserved = {order_id for chunk in _chunks(o.id for o in orders.values())
+    reserved = {order_id for chunk in chunks(sorted(o.id for o in orders.values()))
                 for order_id in uow.session.scalars(select(OrderAllocation.order_id).where(
                     OrderAllocation.order_id.in_(chunk), OrderAllocation.status == "reserved"))}
     items, carriers = [], {name: _carrier(name) for name, _ in tracking.values()}
@@ -254,10 +248,10 @@ def _without_shipment(uow: UnitOfWork, batch: ImportBatch, export: Export) -> se
     export that only adds the tracking number records no fact (the status did not move)."""
     numbers = sorted(set(order_numbers(export, _zone(uow, batch))))
     found: set[int] = set()
-    for start in range(0, len(numbers), CHUNK):
+    for chunk in chunks(numbers):
         found.update(uow.session.scalars(select(Order.id).where(
             Order.store_id == batch.store_id,
-            Order.channel_order_no.in_(numbers[start:start + CHUNK]),
+            Order.channel_order_no.in_(chunk),
             Order.status.in_(SHIPPED_STATUSES),
             ~select(Shipment.id).where(Shipment.order_id == Order.id).exists())))
     return found
