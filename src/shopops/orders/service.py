@@ -41,6 +41,14 @@ LINE_AMOUNTS = ("list_price", "discount_amount", "paid_amount", "refund_amount")
 STEPS = ("created", "paid", "shipped", "delivered", "completed", "cancelled", "refunded")
 
 
+def _order(uow: UnitOfWork, order_id: int) -> Order:
+    order = uow.session.get(Order, order_id)
+    if order is None:
+        raise NotFound(f"没有编号为 {order_id} 的订单 — no order with id {order_id}",
+                       field="order_id")
+    return order
+
+
 def _timeline(order: Order, zone: ZoneInfo) -> list[dict[str, str]]:
     steps = [(step, getattr(order, f"{step}_at")) for step in STEPS]
     happened = sorted(((at, i, step) for i, (step, at) in enumerate(steps) if at is not None))
@@ -49,10 +57,7 @@ def _timeline(order: Order, zone: ZoneInfo) -> list[dict[str, str]]:
 
 def get_order(uow: UnitOfWork, order_id: int) -> dict[str, Any]:
     """One order with its lines (SKU codes) and the times of each step it went through."""
-    order = uow.session.get(Order, order_id)
-    if order is None:
-        raise NotFound(f"没有编号为 {order_id} 的订单 — no order with id {order_id}",
-                       field="order_id")
+    order = _order(uow, order_id)
     store = next(s for s in list_stores(uow) if s.id == order.store_id)
     lines = uow.session.scalars(select(OrderLine).where(OrderLine.order_id == order.id)
                                 .order_by(OrderLine.id)).all()
@@ -135,10 +140,7 @@ def order_timeline(uow: UnitOfWork, order_id: int) -> list[TimelineEntry]:
     """Every step of an order with its time and source, oldest first: the order's facts
     (import, allocation, shipment, tracking events …), plus the steps whose time the order
     row holds but no fact records (orders written before facts existed)."""
-    order = uow.session.get(Order, order_id)
-    if order is None:
-        raise NotFound(f"没有编号为 {order_id} 的订单 — no order with id {order_id}",
-                       field="order_id")
+    order = _order(uow, order_id)
     facts = uow.session.execute(
         select(Fact.kind, Fact.occurred_at, Fact.data, Fact.id)
         .where(Fact.entity == "order", Fact.entity_id == order_id)
@@ -186,10 +188,7 @@ def refundable_line(uow: UnitOfWork, order_id: int, *, sku_id: int | None = None
                     order_line_id: int | None = None) -> RefundableLine:
     """The order line an after-sales request is for: by line id, or by SKU within the order
     (the first such line with money left to refund)."""
-    order = uow.session.get(Order, order_id)
-    if order is None:
-        raise NotFound(f"没有编号为 {order_id} 的订单 — no order with id {order_id}",
-                       field="order_id")
+    order = _order(uow, order_id)
     lines = uow.session.scalars(select(OrderLine).where(OrderLine.order_id == order_id)
                                 .order_by(OrderLine.id)).all()
     if order_line_id is not None:
@@ -367,10 +366,7 @@ def order_numbers(uow: UnitOfWork, ids: Iterable[int]) -> dict[int, str]:
 def pay_order(uow: UnitOfWork, order_id: int, **data: Any) -> None:
     """付款: created → paid now (paid_at, the store's business day), with its ``order.paid``
     fact; it then flows like any paid order (``shopops fulfil allocate`` routes it)."""
-    order = uow.session.get(Order, order_id)
-    if order is None:
-        raise NotFound(f"没有编号为 {order_id} 的订单 — no order with id {order_id}",
-                       field="order_id")
+    order = _order(uow, order_id)
     check_move(order.status, "paid", order=order.channel_order_no)
     zone = ZoneInfo(next(s.timezone for s in list_stores(uow) if s.id == order.store_id))
     now = uow.now()
