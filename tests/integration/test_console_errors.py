@@ -13,10 +13,9 @@ from fastapi.testclient import TestClient
 
 from shopops.bootstrap import App
 from shopops.core.errors import NotFound, ValidationError
-from shopops.web.app import create_app
 from shopops.web.i18n import Translator
 from shopops.web.page import error_message
-from tests.integration.test_promotions import seed
+from tests.integration.shops import log_in, promotion_console
 
 DETAIL = re.compile(r'<section class="alert alert-error"[^>]*id="error"[^>]*>.*?'
                     r'<p class="muted" title="([^"]*)">([^<]*)</p>', re.S)
@@ -24,11 +23,8 @@ DETAIL = re.compile(r'<section class="alert alert-error"[^>]*id="error"[^>]*>.*?
 
 @pytest.fixture
 def logged_in(app: App) -> Iterator[TestClient]:
-    seed(app)
-    with TestClient(create_app(app)) as client:
-        response = client.post("/login", data={"username": "ops", "password": "correct-horse"})
-        assert response.status_code == 200, response.text
-        yield client
+    with promotion_console(app) as client:
+        yield log_in(client)
 
 
 def shown(page: str) -> tuple[str, str]:

@@ -19,23 +19,19 @@ from fastapi.testclient import TestClient
 from shopops.bootstrap import App
 from shopops.orders.service import get_order
 from shopops.pricing import flash_service as flash
-from shopops.web.app import create_app
+from tests.integration.shops import log_in, promotion_console
 from tests.integration.test_flash_sale import at, new_sale, pool
-from tests.integration.test_promotions import seed
 
 
 @pytest.fixture
 def client(app: App) -> Iterator[TestClient]:
-    seed(app)
-    with TestClient(create_app(app)) as c:
+    with promotion_console(app) as c:
         yield c
 
 
 @pytest.fixture
 def logged_in(client: TestClient) -> TestClient:
-    response = client.post("/login", data={"username": "ops", "password": "correct-horse"})
-    assert response.status_code == 200, response.text
-    return client
+    return log_in(client)
 
 
 def sale_with_holds(app: App) -> tuple[int, dict[str, int]]:

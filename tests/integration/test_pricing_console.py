@@ -18,24 +18,21 @@ from shopops.bootstrap import App
 from shopops.pricing import campaign_service
 from shopops.pricing.models import FloorOverride, Promotion
 from shopops.pricing.service import create_promotion, quote_cart
-from shopops.web.app import create_app
-from tests.integration.test_promotions import CART, WORKED, seed
+from tests.integration.shops import log_in, promotion_console
+from tests.integration.test_promotions import CART, WORKED
 
 PAGES = ("/promotions", "/promotions/new", "/pricing/simulator", "/pricing/calendar")
 
 
 @pytest.fixture
 def client(app: App) -> Iterator[TestClient]:
-    seed(app)
-    with TestClient(create_app(app)) as c:
+    with promotion_console(app) as c:
         yield c
 
 
 @pytest.fixture
 def logged_in(client: TestClient) -> TestClient:
-    response = client.post("/login", data={"username": "ops", "password": "correct-horse"})
-    assert response.status_code == 200, response.text
-    return client
+    return log_in(client)
 
 
 def promotions(app: App) -> int:
