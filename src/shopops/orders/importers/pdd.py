@@ -29,6 +29,7 @@ from shopops.orders.importers.common import (
 from shopops.orders.importers.files import SourceRow, Table
 from shopops.orders.importers.records import (
     CENT,
+    ZERO,
     ImportedLine,
     ImportedOrder,
     RowError,
@@ -131,7 +132,7 @@ def _order(row: Row, timezone: ZoneInfo) -> ImportedOrder:
                             row.read(GOODS_TOTAL, cells.required_amount))
     refund = row.read(REFUND, cells.amount)
     if refund is None:
-        refund = paid if refund_status == "refunded" else Decimal("0")
+        refund = paid if refund_status == "refunded" else ZERO
     quantity = row.read(QUANTITY, cells.quantity)
     order_no = row.read(ORDER_NO, cells.identifier)
     line = ImportedLine(
@@ -179,7 +180,6 @@ def _sku_code(row: Row) -> str:
 
 
 SKU_COLUMNS = (SKU_CODE_SKU, SKU_CODE_SPEC, SKU_CODE_GOODS, SPEC_ID, STYLE_ID, GOODS_ID)
-ZERO = Decimal("0")
 
 
 def _compiled(columns: Columns, timezone: ZoneInfo) -> Callable[[Row], ImportedOrder]:
@@ -240,7 +240,7 @@ def _compiled(columns: Columns, timezone: ZoneInfo) -> Callable[[Row], ImportedO
                 listed = goods
             refund = amount(c[i_refund])
             if refund is None:
-                refund = paid if refund_status == "refunded" else Decimal("0")
+                refund = paid if refund_status == "refunded" else ZERO
             quantity = cells.quantity(c[i_quantity])
             line = ImportedLine(
                 sub_order_no=None, sku_code=identifier(sku),
@@ -350,7 +350,7 @@ def plain_reader(table: Table, timezone: ZoneInfo) -> Callable[[SourceRow], Plai
         if goods > listed:
             listed = goods
         if refund is None:
-            refund = paid if refunded else Decimal("0")
+            refund = paid if refunded else ZERO
         if refund > paid:
             return None
         return PlainAmounts(listed, listed - goods, goods, shipping, paid, refund, quantity,
