@@ -328,7 +328,7 @@ def _import_streamed(uow: UnitOfWork, writer: BulkWriter, store: StoreView,
                   for source, order in zip(chunk, found, strict=True)]
         return [order for order in orders if order is not None], others.problems
 
-    sku_column = (mapping.header_of("sku_code") if mapping else None) or SKU_COLUMN.get(family)
+    sku_column = _sku_column(result, family, table.headers, mapping)
     report("read", 2, 3)
     report("read", 3, 3)
     batch = _archive(uow, store, files, result.platform, result.encoding, result.format, started)
@@ -582,12 +582,8 @@ class _NewRows:
         completed = when(order.completed_at)
         arrival_facts(facts, order_id, store_id, batch_id, order.channel_order_no, created,
                       (order.list_amount, order.goods_amount, order.paid_amount), paid)
-        if order.status not in ("created", "paid"):
-            at = {"shipped": shipped, "completed": completed}.get(order.status)
-            facts.append((f"order.{order.status}", "order", order_id, store_id, at or self.now,
-                          f'{{"from_status": "created", "to_status": "{order.status}", '
-                          f'"platform_status": {_json_text(order.platform_status)}, '
-                          f'"import_id": {batch_id}}}'))
+        self._status_fact(facts, order_id, order.status, order.platform_status, shipped,
+                          completed)
         paid_at, cents = order.paid_at, self.cents
         return (
             order_id, store_id, order.channel_order_no, customer_id, order.status,
@@ -617,13 +613,7 @@ class _NewRows:
         arrival_facts(facts, order_id, store_id, batch_id, order.channel_order_no, created,
                       (listed, goods, paid), paid_at)
         status = order.status
-        if status not in ("created", "paid"):
-            at = shipped if status == "shipped" else completed if status == "completed" \
-                else None
-            facts.append((f"order.{status}", "order", order_id, store_id, at or self.now,
-                          f'{{"from_status": "created", "to_status": "{status}", '
-                          f'"platform_status": {_json_text(order.platform_status)}, '
-                          f'"import_id": {batch_id}}}'))
+        self._status_fact(facts, order_id, status, order.platform_status, shipped, completed)
         lines.append((order_id, sku_id, amounts.quantity, unit_cents, line_discount_cents,
                       goods_cents, line_refund_cents))
         return (
@@ -632,6 +622,17 @@ class _NewRows:
             paid_at, None if order.paid is None else self.times.day(order.paid), shipped, None,
             completed, None, None, *((None,) if PROMISED else ()),
         )
+
+    def _status_fact(self, facts: list[tuple[Any, ...]], order_id: int, status: str,
+                     platform_status: str, shipped: Any, completed: Any) -> None:
+        """The fact of the status the export shows beyond paid (none for created or paid)."""
+        if status in ("created", "paid"):
+            return
+        at = shipped if status == "shipped" else completed if status == "completed" else None
+        facts.append((f"order.{status}", "order", order_id, self.store_id, at or self.now,
+                      f'{{"from_status": "created", "to_status": "{status}", '
+                      f'"platform_status": {_json_text(platform_status)}, '
+                      f'"import_id": {self.batch_id}}}'))
 
     def _money(self, amounts: PlainAmounts) -> tuple[PlainAmounts, tuple[Any, ...]]:
         cents = self.cents
