@@ -90,25 +90,23 @@ def _detail(request: Request, sale_id: int) -> tuple[dict[str, Any], list[dict[s
     return _sale_row(sale, now, zone), [_hold_row(h, now, zone) for h in holds]
 
 
-def _released(request: Request) -> int | None:
-    """How many holds the sweep just released (after the redirect), for the notice."""
-    raw = request.query_params.get("released", "")
+def _number(request: Request, name: str) -> int | None:
+    """A number the redirect put in the query (released / bought / paid), for the notice."""
+    raw = request.query_params.get(name, "")
     return int(raw) if raw.isdigit() else None
+
+
+def _list_context(request: Request, user: Any) -> dict[str, Any]:
+    return {"user": user, "active": "flash", "lang": current_lang(request),
+            "sales": _sales(request), "columns": SALE_COLUMNS,
+            "released": _number(request, "released"), "export_url": "/flash-sales/export.xlsx"}
 
 
 async def list_page(request: Request) -> Response:
     user = signed_in(request)
     if user is None:
         return to_login(request)
-    context = {"user": user, "active": "flash", "lang": current_lang(request),
-               "sales": _sales(request), "columns": SALE_COLUMNS, "released": _released(request),
-               "export_url": "/flash-sales/export.xlsx"}
-    return render(request, "flash/list.html", context)
-
-
-def _number(request: Request, name: str) -> int | None:
-    raw = request.query_params.get(name, "")
-    return int(raw) if raw.isdigit() else None
+    return render(request, "flash/list.html", _list_context(request, user))
 
 
 def _detail_response(request: Request, user: Any, sale_id: int,
@@ -119,15 +117,12 @@ def _detail_response(request: Request, user: Any, sale_id: int,
     try:
         sale, holds = _detail(request, sale_id)
     except ShopOpsError as exc:
-        return render(request, "flash/list.html",
-                      {"user": user, "active": "flash", "lang": lang, "sales": _sales(request),
-                       "columns": SALE_COLUMNS, "released": None,
-                       "export_url": "/flash-sales/export.xlsx",
-                       "error": error_message(Translator(lang), exc)},
-                      status=error_status(exc))
+        context = _list_context(request, user) | {
+            "released": None, "error": error_message(Translator(lang), exc)}
+        return render(request, "flash/list.html", context, status=error_status(exc))
     by_id = {h["hold"]: h for h in holds}
     context = {"user": user, "active": "flash", "lang": lang, "sale": sale, "holds": holds,
-               "columns": HOLD_COLUMNS, "released": _released(request),
+               "columns": HOLD_COLUMNS, "released": _number(request, "released"),
                "bought": by_id.get(_number(request, "bought") or 0),
                "paid": by_id.get(_number(request, "paid") or 0),
                "export_url": f"/flash-sales/{sale_id}/export.xlsx",
