@@ -64,7 +64,7 @@ def naive_record_uses(uow: Any, uses: Sequence[Any], *, customer: str, order_ref
     """The obvious code: count the uses so far, check the cap, insert one more."""
     from shopops.pricing.limits import check_use
     from shopops.pricing.models import Promotion, PromotionUse
-    from shopops.pricing.usage_service import _limits
+    from shopops.pricing.usage_service import use_limits
 
     for use in uses:
         row = uow.session.scalar(select(Promotion).where(Promotion.code == use.code))
@@ -73,7 +73,7 @@ def naive_record_uses(uow: Any, uses: Sequence[Any], *, customer: str, order_ref
             .where(PromotionUse.promotion_id == row.id)).one()
         mine = uow.session.scalar(select(func.count(PromotionUse.id)).where(
             PromotionUse.promotion_id == row.id, PromotionUse.customer == customer)) or 0
-        check_use(_limits(row), uses=int(n), discount_given=Decimal(given),
+        check_use(use_limits(row), uses=int(n), discount_given=Decimal(given),
                   customer_uses=int(mine), discount=use.discount)
         uow.session.add(PromotionUse(promotion_id=row.id, customer=customer,
                                      order_ref=order_ref, units=use.units,

@@ -29,8 +29,9 @@ from sqlalchemy import Engine, or_, select, text
 
 from shopops.core.uow import UnitOfWork
 from shopops.pricing import promotions as p
-from shopops.pricing.limits import Limits, parse_limits
+from shopops.pricing.limits import Limits
 from shopops.pricing.models import Promotion, PromotionVersion
+from shopops.pricing.usage_service import use_limits
 
 SQLITE_TRIGGERS = ("promotions_version_insert", "promotions_version_update",
                    "promotions_version_delete")  # migration 0019
@@ -96,11 +97,8 @@ def uncached() -> Iterator[None]:
 def _limited(row: Promotion) -> bool:
     """Has a budget, cap or per-buyer limit (as pricing.usage_service reads them); a spec whose
     limits no longer parse counts as limited, so the counters' check raises as before."""
-    spec = dict(row.spec)
-    if row.type == "coupon":
-        spec["per_customer"] = None  # a coupon's per_customer limits claims, not uses
     try:
-        return parse_limits(spec) != Limits()
+        return use_limits(row) != Limits()
     except Exception:
         return True
 
@@ -176,9 +174,3 @@ def active(found: Sequence[Entry], at: datetime, held: Sequence[str]) -> list[En
     """The entries a quote at ``at`` uses (the old query's WHERE, in its order)."""
     coupons = frozenset(held)
     return [e for e in found if e.applies(at, coupons)]
-
-
-def count_cached() -> int:
-    """How many store entries this process keeps (tests)."""
-    return sum(len(c.stores) for c in list(_caches.values()))
-

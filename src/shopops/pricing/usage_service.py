@@ -66,7 +66,8 @@ def _usage(uow: UnitOfWork, ids: Sequence[int], customer: str | None
     return totals, mine
 
 
-def _limits(row: Promotion) -> Limits:
+def use_limits(row: Promotion) -> Limits:
+    """The budget, cap and per-buyer limit a use of ``row`` counts against."""
     spec = dict(row.spec)
     if row.type == "coupon":
         spec["per_customer"] = None  # a coupon's per_customer limits claims, not uses
@@ -76,7 +77,7 @@ def _limits(row: Promotion) -> Limits:
 def capped_promotions(uow: UnitOfWork, rows: Sequence[Promotion],
                       customer: str | None) -> set[int]:
     """The ids of the promotions whose budget, cap or (for this buyer) limit is reached."""
-    limited = {r.id: _limits(r) for r in rows}
+    limited = {r.id: use_limits(r) for r in rows}
     limited = {pid: lim for pid, lim in limited.items() if lim != Limits()}
     if not limited:
         return set()
@@ -154,7 +155,7 @@ def record_uses(uow: UnitOfWork, uses: Sequence[Use], *, customer: str,
     now = uow.now()
     for use in sorted(uses, key=lambda u: rows[u.code].id):
         row, amount = rows[use.code], money(use.discount, "discount")
-        limits = _limits(row)
+        limits = use_limits(row)
         if not (_count_customer(uow, row.id, customer, limits.per_customer)
                 and _count_total(uow, row.id, limits, amount)):
             raise _refuse(uow, row, limits, customer, amount)
