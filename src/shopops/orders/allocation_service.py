@@ -16,6 +16,7 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, insert, select, update
 
 from shopops.catalog.service import sku_codes
+from shopops.core.batches import chunks
 from shopops.core.errors import Conflict, InsufficientStock, NotFound, ShopOpsError
 from shopops.core.uow import UnitOfWork
 from shopops.customers.models import Customer
@@ -291,9 +292,8 @@ def allocate_orders(uow: UnitOfWork, order_ids: Sequence[int]) -> BatchResult:
     the others."""
     done: list[AllocationResult] = []
     failed: list[dict[str, Any]] = []
-    ids = list(dict.fromkeys(order_ids))
-    for start in range(0, len(ids), BATCH):
-        _allocate_batch(uow, ids[start:start + BATCH], done, failed)
+    for batch in chunks(list(dict.fromkeys(order_ids)), BATCH):
+        _allocate_batch(uow, list(batch), done, failed)
     return BatchResult(done, failed)
 
 
