@@ -212,18 +212,22 @@ def _reserve(uow: UnitOfWork, order: Order, decision: Decision, hold: timedelta
     return held
 
 
+def _not_allocatable(status: str, number: str) -> ShopOpsError | None:
+    """Why an order in `status` cannot be allocated (None: it is paid and can be)."""
+    if status == "paid":
+        return None
+    if status == "allocated":
+        return Conflict(f"order {number} is already allocated", field="order_id")
+    return IllegalTransition(status, "allocated", order=number)
+
+
 def allocate_order(uow: UnitOfWork, order_id: int, province: str | None = None
                    ) -> AllocationResult:
     """分仓占用: route a paid order and reserve every unit, or change nothing and name the
     short SKUs. `province` overrides the customer's known province (收货省份)."""
-    order = uow.session.get(Order, order_id)
-    if order is None:
-        raise NotFound(f"no order with id {order_id}", field="order_id")
-    if order.status == "allocated":
-        raise Conflict(f"order {order.channel_order_no} is already allocated",
-                       field="order_id")
-    if order.status != "paid":
-        raise IllegalTransition(order.status, "allocated", order=order.channel_order_no)
+    order = _order(uow, order_id)
+    if (refused := _not_allocatable(order.status, order.channel_order_no)) is not None:
+        raise refused
     store = next(s for s in list_stores(uow) if s.id == order.store_id)
     place = province or customer_region(uow, order.customer_id)
     region = region_of(place)
@@ -352,13 +356,8 @@ def _allocate_batch(uow: UnitOfWork, ids: list[int], done: list[AllocationResult
                 failed.append(_failure(order_id, "", NotFound(
                     f"no order with id {order_id}", field="order_id")))
                 continue
-            if order.status != "paid":
-                exc: ShopOpsError = (
-                    Conflict(f"order {order.channel_order_no} is already allocated",
-                             field="order_id") if order.status == "allocated"
-                    else IllegalTransition(order.status, "allocated",
-                                           order=order.channel_order_no))
-                failed.append(_failure(order_id, order.channel_order_no, exc))
+            if (refused := _not_allocatable(order.status, order.channel_order_no)) is not None:
+                failed.append(_failure(order_id, order.channel_order_no, refused))
                 continue
             if order.store_id not in rules_of:
                 rules_of[order.store_id] = routing_rules(uow, stores[order.store_id])
