@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Table, func, insert, select
 
+from shopops.core.batches import chunks
 from shopops.core.errors import Conflict, NotFound, ValidationError
 from shopops.core.uow import UnitOfWork
 from shopops.db.shop_settings import read_settings
@@ -417,9 +418,8 @@ def record_platform_shipments(uow: UnitOfWork, items: Sequence[PlatformShipment]
     shipment, or a (carrier, tracking number) already used, is left as it is; an unknown
     carrier or a bad number is reported. Returns (shipments created, problems)."""
     settings, problems, rows = fulfillment_settings(uow), [], []
-    has = {i for start in range(0, len(items), 500) for i in uow.session.scalars(
-        select(Shipment.order_id).where(Shipment.order_id.in_(
-            [it.order_id for it in items[start:start + 500]])))}
+    has = {i for batch in chunks([it.order_id for it in items]) for i in uow.session.scalars(
+        select(Shipment.order_id).where(Shipment.order_id.in_(batch)))}
     wanted: dict[tuple[str, str], PlatformShipment] = {}
     for item in items:
         try:
@@ -436,9 +436,9 @@ def record_platform_shipments(uow: UnitOfWork, items: Sequence[PlatformShipment]
         wanted[key] = item
         has.add(item.order_id)
     numbers = list({number for _, number in wanted})
-    taken = {pair for start in range(0, len(numbers), 500) for pair in uow.session.execute(
+    taken = {pair for batch in chunks(numbers) for pair in uow.session.execute(
         select(Shipment.carrier_code, Shipment.tracking_no).where(
-            Shipment.tracking_no.in_(numbers[start:start + 500])))}
+            Shipment.tracking_no.in_(batch)))}
     for (code, number), it in wanted.items():
         if (code, number) in taken:
             problems.append({"order_id": it.order_id, "reason": f"{sla.CARRIERS[code]} "
