@@ -37,7 +37,7 @@ def import_orders_command(
     """Import order export file(s) into a store: new orders, forward status moves, a report."""
     from rich.progress import BarColumn, Progress, SpinnerColumn, TimeElapsedColumn
 
-    from shopops.orders.import_jobs import new_job, run_job
+    from shopops.orders.import_jobs import import_now
     from shopops.orders.importers import ColumnMapping, ImportFileError
 
     check_format(fmt)
@@ -62,11 +62,8 @@ def import_orders_command(
             bar.update(task, description=label, completed=done, total=total)
 
         # as a job: its progress, summary and follow-ups are in import_jobs for any process
-        job = new_job(sources)
-        run_job(cli.get_app().uow, job, sources, store, platform, column_mapping, progress)
-    if job.error is not None:
-        raise job.error
-    summary = job.view().summary or {}
+        job = import_now(cli.get_app().uow, sources, store, platform, column_mapping, progress)
+    summary = job.summary or {}
     if fmt == "json":
         print(json.dumps(summary, ensure_ascii=False))
         return

@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from shopops.orders.browse import OrderQuery, search_orders
 from shopops.orders.import_history import list_imports, report_sheets
-from shopops.orders.import_jobs import job_view, new_job, recent_jobs, run_job
+from shopops.orders.import_jobs import import_now, job_view, recent_jobs
 from shopops.orders.importers import ColumnMapping, ImportFileError
 from shopops.orders.imports import import_report
 from shopops.orders.models import ORDER_STATUSES
@@ -205,11 +205,9 @@ async def post_import(
     column_mapping = await read_mapping(mapping, mapping_json)
 
     def run() -> dict[str, Any]:  # blocking database work: off the event loop
-        job = new_job(sources)  # a job: its row says the progress; follow-ups run after
-        run_job(core.uow, job, sources, store or None, platform or None, column_mapping)
-        if job.error is not None:
-            raise job.error
-        return job.view().summary or {}
+        # a job: its row says the progress; follow-ups run after
+        job = import_now(core.uow, sources, store or None, platform or None, column_mapping)
+        return job.summary or {}
 
     return await run_in_threadpool(run)
 

@@ -288,6 +288,17 @@ def new_job(files: Sequence[tuple[str, bytes]]) -> ImportJob:
     return ImportJob(uuid.uuid4().hex, [name for name, _ in files])
 
 
+def import_now(uow_factory: UowFactory, files: Sequence[tuple[str, bytes]], store: str | None,
+               platform: str | None, mapping: ColumnMapping | None,
+               progress: Callable[[str, int, int], None] | None = None) -> ImportJob:
+    """Run an import as a job in place (CLI, API): the ended job, or its error raised."""
+    job = new_job(files)
+    run_job(uow_factory, job, files, store, platform, mapping, progress)
+    if job.error is not None:
+        raise job.error
+    return job
+
+
 def _view_of(row: ImportJobRecord, now: datetime) -> JobView:
     percent = _percent(row.state, row.stage, row.done, row.total)
     if row.state == "running" and is_interrupted(row.worker, row.updated_at, now,
