@@ -145,11 +145,6 @@ def _customer(body: Mapping[str, Any]) -> dict[str, Any]:
     return {**value, "id": ref}
 
 
-def _taken(uow: UnitOfWork, store_id: int, order_no: str) -> bool:
-    return uow.session.scalar(select(Order.id).where(
-        Order.store_id == store_id, Order.channel_order_no == order_no)) is not None
-
-
 def _is_new(uow: UnitOfWork, store_id: int, customer_id: int) -> bool:
     """新客: no earlier order of this buyer in this store."""
     return uow.session.scalar(select(Order.id).where(
@@ -216,7 +211,7 @@ def place_order(uow: UnitOfWork, request: object) -> dict[str, Any]:
     expected = (_money(request["expected_total"], "expected_total")
                 if request.get("expected_total") is not None else None)
     shipping = _money(request.get("shipping_fee", "0"), "shipping_fee")
-    if _taken(uow, store.id, order_no):
+    if find_order(uow, store.id, order_no) is not None:
         raise OrderExists(f"order_no: {store.code} already has order {order_no}",
                           field="order_no")
     customer_id = buyer_customer(uow, store.id, buyer["id"], now)
