@@ -111,11 +111,12 @@ def follow_up(uow: UnitOfWork, import_id: int, since: int = 0, *, platform: str 
     shipped = {i for i, kinds in touched.items() if kinds & set(SHIPPED_KINDS)}
     export = _export(uow, batch, platform, mapping) \
         if shipped or batch.updated_count or batch.unchanged_count else None
+    zone = _zone(uow, batch) if export is not None else ""  # the store's, looked up once
     if export is not None:  # a known order whose later export only adds the tracking number
-        shipped |= _without_shipment(uow, batch, export)
+        shipped |= _without_shipment(uow, batch, export, zone)
     elif shipped and _generic_unmapped(batch, mapping):
         report.error = "a generic import's shipments need its column mapping"
-    _ship(uow, batch, shipped, export, report)
+    _ship(uow, batch, shipped, export, zone, report)
     for order_id in sorted(i for i, kinds in touched.items() if kinds & set(ENDED_KINDS)):
         if release_allocation(uow, order_id, f"import {import_id}: order ended"):
             report.released += 1
@@ -179,7 +180,7 @@ def _allocate(uow: UnitOfWork, candidates: set[int], report: FollowupReport) -> 
 
 
 def _ship(uow: UnitOfWork, batch: ImportBatch, candidates: set[int], export: Export | None,
-          report: FollowupReport) -> None:
+          zone: str, report: FollowupReport) -> None:
     if not candidates or export is None:
         return
     orders = {o.channel_order_no: o for chunk in chunks(sorted(candidates))
@@ -187,7 +188,7 @@ def _ship(uow: UnitOfWork, batch: ImportBatch, candidates: set[int], export: Exp
                   Order.id.in_(chunk), Order.status.in_(SHIPPED_STATUSES)))}
     if not orders:
         return
-    tracking = _tracking(uow, batch, set(orders), export)
+    tracking = _tracking(set(orders), export, zone)
     reserved = {order_id for chunk in chunks(sorted(o.id for o in orders.values()))
                 for order_id in uow.session.scalars(select(OrderAllocation.order_id).where(
                     OrderAllocation.order_id.in_(chunk), OrderAllocation.status == "reserved"))}
@@ -243,10 +244,11 @@ def _zone(uow: UnitOfWork, batch: ImportBatch) -> str:
     return next(s.timezone for s in list_stores(uow) if s.id == batch.store_id)
 
 
-def _without_shipment(uow: UnitOfWork, batch: ImportBatch, export: Export) -> set[int]:
+def _without_shipment(uow: UnitOfWork, batch: ImportBatch, export: Export, zone: str
+                      ) -> set[int]:
     """The file's orders that are shipped (or later) and have no shipment yet: a later
     export that only adds the tracking number records no fact (the status did not move)."""
-    numbers = sorted(set(order_numbers(export, _zone(uow, batch))))
+    numbers = sorted(set(order_numbers(export, zone)))
     found: set[int] = set()
     for chunk in chunks(numbers):
         found.update(uow.session.scalars(select(Order.id).where(
@@ -257,11 +259,9 @@ def _without_shipment(uow: UnitOfWork, batch: ImportBatch, export: Export) -> se
     return found
 
 
-def _tracking(uow: UnitOfWork, batch: ImportBatch, wanted: set[str], export: Export
-              ) -> dict[str, tuple[str, str]]:
+def _tracking(wanted: set[str], export: Export, zone: str) -> dict[str, tuple[str, str]]:
     """(carrier, tracking number) per order number, from the batch's archived files (only the
     wanted orders are parsed)."""
-    zone = _zone(uow, batch)
     skip = frozenset(order_digests(export, zone)) - wanted
     found: dict[str, tuple[str, str]] = {}
     for order in parse_export(export, zone, skip).orders:
