@@ -45,6 +45,7 @@ from shopops.orders.allocation_service import (
     ship_parcel,
 )
 from shopops.orders.importers import (
+    PLATFORMS,
     ColumnMapping,
     Export,
     order_digests,
@@ -226,7 +227,7 @@ def _carrier(name: str) -> str:
 
 
 def _generic_unmapped(batch: ImportBatch, mapping: ColumnMapping | None) -> bool:
-    return batch.platform not in ("taobao", "tmall", "pdd", "douyin", "jd") and mapping is None
+    return PLATFORMS.get(batch.platform, "generic") == "generic" and mapping is None
 
 
 def _export(uow: UnitOfWork, batch: ImportBatch, platform: str | None,
