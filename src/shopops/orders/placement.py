@@ -41,6 +41,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from shopops.catalog.service import sku_ids, sku_prices
+from shopops.core.clock import business_date
 from shopops.core.errors import Conflict, ValidationError
 from shopops.core.money import round_cents
 from shopops.core.uow import UnitOfWork
@@ -254,7 +255,7 @@ def write_order(uow: UnitOfWork, new: NewOrder, *, customer_id: int | None = Non
                   discount_amount=listed - goods, goods_amount=goods,
                   shipping_fee=new.shipping_fee, paid_amount=goods + new.shipping_fee,
                   refund_amount=Decimal("0.00"), created_at=now, paid_at=now,
-                  paid_date=now.astimezone(ZoneInfo(new.store.timezone)).date(),
+                  paid_date=business_date(now, new.store.timezone),
                   lines=[OrderLine(sku_id=ids[line.sku], quantity=line.quantity,
                                    list_price=line.list_price, discount_amount=line.discount,
                                    paid_amount=line.paid, refund_amount=Decimal("0.00"))

@@ -26,6 +26,7 @@ from sqlalchemy import (
 from sqlalchemy import cast as sql_cast
 
 from shopops.catalog.service import sku_codes
+from shopops.core.clock import business_date
 from shopops.core.errors import Conflict, NotFound, ValidationError
 from shopops.core.uow import UnitOfWork
 from shopops.customers.service import customer_names
@@ -368,9 +369,9 @@ def pay_order(uow: UnitOfWork, order_id: int, **data: Any) -> None:
     fact; it then flows like any paid order (``shopops fulfil allocate`` routes it)."""
     order = _order(uow, order_id)
     check_move(order.status, "paid", order=order.channel_order_no)
-    zone = ZoneInfo(next(s.timezone for s in list_stores(uow) if s.id == order.store_id))
+    timezone = next(s.timezone for s in list_stores(uow) if s.id == order.store_id)
     now = uow.now()
-    order.status, order.paid_at, order.paid_date = "paid", now, now.astimezone(zone).date()
+    order.status, order.paid_at, order.paid_date = "paid", now, business_date(now, timezone)
     uow.record("order.paid", entity="order", entity_id=order.id, store_id=order.store_id,
                occurred_at=now, paid_amount=money_text(order.paid_amount),
                goods_amount=money_text(order.goods_amount),
