@@ -300,13 +300,13 @@ def import_now(uow_factory: UowFactory, files: Sequence[tuple[str, bytes]], stor
 
 
 def _view_of(row: ImportJobRecord, now: datetime) -> JobView:
-    percent = _percent(row.state, row.stage, row.done, row.total)
-    if row.state == "running" and is_interrupted(row.worker, row.updated_at, now,
-                                                 socket.gethostname(), pid_alive):
-        return JobView(row.id, tuple(row.files), "interrupted", row.stage, row.done,
-                       row.total, percent, row.summary, _interruption(row), row.followups)
-    return JobView(row.id, tuple(row.files), row.state, row.stage, row.done, row.total,
-                   percent, row.summary, _stored_error(row.error), row.followups)
+    state, error = row.state, _stored_error(row.error)
+    if state == "running" and is_interrupted(row.worker, row.updated_at, now,
+                                             socket.gethostname(), pid_alive):
+        state, error = "interrupted", _interruption(row)
+    return JobView(row.id, tuple(row.files), state, row.stage, row.done, row.total,
+                   _percent(row.state, row.stage, row.done, row.total), row.summary, error,
+                   row.followups)
 
 
 def job_view(uow: UnitOfWork, job_id: str) -> JobView:
