@@ -51,11 +51,6 @@ def _local(value: str | None, timezone: str, fmt: str = "%Y-%m-%d %H:%M") -> str
     return datetime.fromisoformat(value).astimezone(ZoneInfo(timezone)).strftime(fmt)
 
 
-def _zones(request: Request) -> dict[str | None, str]:
-    with core(request).reader() as uow:
-        return {s.code: s.timezone for s in list_stores(uow)}
-
-
 # the editor's type-specific fields → the types that use them (the page hides the others)
 FIELD_KINDS = {name: [kind for kind in KINDS if name in FIELDS[kind]]
                for name in FORM_FIELDS if any(name in FIELDS[kind] for kind in KINDS)}
@@ -286,11 +281,12 @@ async def edit_page(request: Request, code: str) -> Response:
         return to_login(request)
     with core(request).reader() as uow:
         views, _ = list_promotions(uow)
+        zones: dict[str | None, str] = {s.code: s.timezone for s in list_stores(uow)}
     found = next((v for v in views if v.code == code), None)
     if found is None:
         return RedirectResponse("/promotions", status_code=303)
-    return _editor(request, _form_from_view(found.as_json(),
-                                            _zones(request).get(found.store, SHOP_TZ)), code)
+    return _editor(request, _form_from_view(found.as_json(), zones.get(found.store, SHOP_TZ)),
+                   code)
 
 
 async def save(request: Request) -> Response:
