@@ -70,6 +70,15 @@ def customer_names(uow: UnitOfWork, ids: Iterable[int]) -> dict[int, str]:
     return names
 
 
+def customer_regions(uow: UnitOfWork, ids: Iterable[int]) -> dict[int, str | None]:
+    """The province (省份) as last known per customer id, for many customers at once."""
+    regions: dict[int, str | None] = {}
+    for chunk in chunks(list(set(ids))):
+        regions.update(uow.session.execute(
+            select(Customer.id, Customer.region).where(Customer.id.in_(chunk))).tuples().all())
+    return regions
+
+
 def customer_region(uow: UnitOfWork, customer_id: int | None) -> str | None:
     """The customer's province (省份) as last known, or None."""
     if customer_id is None:

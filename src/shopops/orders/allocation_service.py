@@ -19,8 +19,7 @@ from shopops.catalog.service import sku_codes
 from shopops.core.batches import chunks
 from shopops.core.errors import Conflict, InsufficientStock, NotFound, ShopOpsError
 from shopops.core.uow import UnitOfWork
-from shopops.customers.models import Customer
-from shopops.customers.service import customer_region
+from shopops.customers.service import customer_region, customer_regions
 from shopops.db.facts import Fact
 from shopops.db.shop_settings import read_settings, write_setting
 from shopops.inventory import service as stock
@@ -346,9 +345,8 @@ def _allocate_batch(uow: UnitOfWork, ids: list[int], done: list[AllocationResult
             select(Order.id, Order.channel_order_no, Order.store_id, Order.status,
                    Order.customer_id).where(Order.id.in_(ids)).order_by(Order.id)
             .with_for_update())}
-        places = dict(session.execute(select(Customer.id, Customer.region).where(
-            Customer.id.in_({o.customer_id for o in orders.values()
-                             if o.customer_id is not None}))).all())
+        places = customer_regions(uow, (o.customer_id for o in orders.values()
+                                        if o.customer_id is not None))
         planned: list[_Planned] = []
         for order_id in ids:
             order = orders.get(order_id)
