@@ -274,22 +274,25 @@ def _cart_lines(uow: UnitOfWork, lines: object, store: str,
     is the error, as if each were looked up in turn."""
     if not isinstance(lines, list) or not lines:
         raise _cart_error("lines", "give a non-empty list of {sku, qty}")
-    wanted = []
+    parsed: list[tuple[str, int]] = []
+    bad: p.InvalidCart | None = None
     for i, line in enumerate(lines):
         try:
-            wanted.append(_line(i, line)[0])
-        except p.InvalidCart:
-            break  # raised below, after any unknown SKU before it
-    found = sku_prices(uow, wanted)
+            parsed.append(_line(i, line))
+        except p.InvalidCart as exc:
+            bad = exc  # raised after any unknown SKU before it
+            break
+    found = sku_prices(uow, [sku for sku, _ in parsed])
     out = []
-    for i, line in enumerate(lines):
-        sku, qty = _line(i, line)
+    for i, (sku, qty) in enumerate(parsed):
         if sku not in found:
-            raise UnknownSku(f"lines[{i}].sku: unknown SKU {line['sku']!r}",
+            raise UnknownSku(f"lines[{i}].sku: unknown SKU {lines[i]['sku']!r}",
                              field=f"lines[{i}].sku")
         price, category = found[sku]
         out.append(p.CartLine(sku, qty, round_cents(price), category=category, store=store,
                               category_path=paths.get(category, ())))
+    if bad is not None:
+        raise bad
     return out
 
 
