@@ -109,7 +109,7 @@ def follow_up(uow: UnitOfWork, import_id: int, since: int = 0, *, platform: str 
     if batch is None:
         raise NotFound(f"no import with id {import_id}", field="import_id")
     touched = _touched(uow, batch, since)
-    shipped = {i for i, kinds in touched.items() if kinds & set(SHIPPED_KINDS)}
+    shipped = {i for i, kinds in touched.items() if not kinds.isdisjoint(SHIPPED_KINDS)}
     export = _export(uow, batch, platform, mapping) \
         if shipped or batch.updated_count or batch.unchanged_count else None
     zone = _zone(uow, batch) if export is not None else ""  # the store's, looked up once
@@ -118,10 +118,10 @@ def follow_up(uow: UnitOfWork, import_id: int, since: int = 0, *, platform: str 
     elif shipped and _generic_unmapped(batch, mapping):
         report.error = "a generic import's shipments need its column mapping"
     _ship(uow, batch, shipped, export, zone, report)
-    for order_id in sorted(i for i, kinds in touched.items() if kinds & set(ENDED_KINDS)):
+    for order_id in sorted(i for i, kinds in touched.items() if not kinds.isdisjoint(ENDED_KINDS)):
         if release_allocation(uow, order_id, f"import {import_id}: order ended"):
             report.released += 1
-    _allocate(uow, {i for i, kinds in touched.items() if kinds & set(PAID_KINDS)}, report)
+    _allocate(uow, {i for i, kinds in touched.items() if not kinds.isdisjoint(PAID_KINDS)}, report)
     return report
 
 
