@@ -243,12 +243,17 @@ def _form_from_view(item: dict[str, Any], timezone: str = SHOP_TZ) -> dict[str, 
     return form
 
 
+def _form_field(error: ShopOpsError) -> str:
+    """The editor field an error names: 'tiers' for 'tiers[1].off', '' for none."""
+    return (error.field or "").split(".")[0].split("[")[0]
+
+
 def _message(t: Translator, error: ShopOpsError, action: str) -> dict[str, Any]:
     """The editor's message: 未保存 / 检查未通过 (not the filters' 查询条件有误), the field by
     its label."""
     message = error_message(t, error)
     message["title"] = t("pr.not_checked" if action == "check" else "pr.not_saved")
-    field = (error.field or "").split(".")[0].split("[")[0]
+    field = _form_field(error)
     message["field_label"] = t(f"pr.f.{field}") if t.has(f"pr.f.{field}") else error.field
     return message
 
@@ -264,8 +269,8 @@ def _editor(request: Request, form: dict[str, str], editing: str | None,
                "editing": editing, "stores": stores, "kinds": list(KINDS),
                "store_names": {s.code: s.name for s in stores}, "field_kinds": FIELD_KINDS,
                "error": _message(Translator(lang), error, action) if error else None,
-               "error_field": (error.field or "").split(".")[0].split("[")[0] if error
-               else "", "breaches": breaches, "checked": checked}
+               "error_field": _form_field(error) if error else "", "breaches": breaches,
+               "checked": checked}
     return render(request, "pricing/editor.html", context, status=status)
 
 
