@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, literal, select
+from sqlalchemy import BigInteger, and_, literal, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -119,7 +119,7 @@ def _count_total(uow: UnitOfWork, pid: int, limits: Limits, amount: Decimal) -> 
     statement = statement.on_conflict_do_update(
         index_elements=["promotion_id"],
         set_={"uses": table.uses + 1, "discount": table.discount + cents},
-        where=room[0] & room[1] if len(room) == 2 else (room[0] if room else None),
+        where=and_(*room) if room else None,
     ).returning(table.promotion_id)
     return uow.session.execute(statement).first() is not None
 
