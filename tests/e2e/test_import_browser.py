@@ -20,7 +20,7 @@ from shopops.config import Settings
 from shopops.db.migrate import upgrade
 from shopops.stores.service import add_store
 from tests import factories
-from tests.e2e.browser import chromium_tab, require_chromium, serve, shot
+from tests.e2e.browser import chromium_tab, only_local, require_chromium, serve, shot
 from tests.importers.fixtures import platform_files
 
 pytestmark = pytest.mark.browser
@@ -69,9 +69,7 @@ def counts(page: Any, scope: str) -> dict[str, str]:
 
 
 def test_import_page_in_a_real_browser(page: Any, base_url: str) -> None:
-    outside: list[str] = []
-    page.on("request", lambda r: outside.append(r.url) if not r.url.startswith(base_url)
-            else None)
+    outside = only_local(page, base_url)
     page.goto(f"{base_url}/imports")
     assert "/login" in page.url
     page.fill("input[name=username]", USER)
