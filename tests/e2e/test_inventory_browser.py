@@ -11,12 +11,12 @@ from typing import Any
 import pytest
 
 from tests.e2e.browser import (
-    PASSWORD,
-    USER,
     LiveServer,
     chromium_tab,
     forecast_demo_server,
+    only_local,
     shot,
+    sign_in,
 )
 
 pytestmark = pytest.mark.browser
@@ -37,13 +37,8 @@ def tab(server: LiveServer) -> Iterator[Any]:
 
 def test_board_to_sku_history_and_forecast_accuracy(tab: Any, server: LiveServer) -> None:
     base = server.url
-    outside: list[str] = []
-    tab.on("request", lambda r: outside.append(r.url) if not r.url.startswith(base) else None)
-    tab.goto(f"{base}/inventory")
-    assert "/login" in tab.url
-    tab.fill("input[name=username]", USER)
-    tab.fill("input[name=password]", PASSWORD)
-    tab.click("button[type=submit]")
+    outside = only_local(tab, base)
+    sign_in(tab, base, "/inventory")
     tab.wait_for_selector("#main.inventory[data-state=ready]")
     assert tab.locator("#board-table tbody tr").count() > 0
     shot(tab, "inventory-board")
