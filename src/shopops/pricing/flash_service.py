@@ -168,10 +168,14 @@ def sale_gate_key(uow: UnitOfWork, sale_id: int) -> str:
     return gate_key(_sale(uow, sale_id))
 
 
+def _not_found(sale_id: int) -> rules.FlashSaleNotFound:
+    return rules.FlashSaleNotFound(f"flash sale {sale_id} does not exist", field="id")
+
+
 def _sale(uow: UnitOfWork, sale_id: int) -> FlashSale:
     sale = uow.session.get(FlashSale, sale_id)
     if sale is None:
-        raise rules.FlashSaleNotFound(f"flash sale {sale_id} does not exist", field="id")
+        raise _not_found(sale_id)
     return sale
 
 
@@ -202,7 +206,7 @@ def buy(uow: UnitOfWork, sale_id: int, customer: object, qty: object = 1,
             _TERMS.pop((url, sale_id), None)
     row = uow.session.connection().execute(SALE_ROW, {"sale": sale_id}).first()
     if row is None:
-        raise rules.FlashSaleNotFound(f"flash sale {sale_id} does not exist", field="id")
+        raise _not_found(sale_id)
     sale = _terms(row)
     if url:
         if len(_TERMS) >= 10_000:
@@ -247,7 +251,7 @@ def _hold(uow: UnitOfWork, sale: Terms, who: str, count: int, now: datetime) -> 
     write = buy_in_one_statement if _fused(uow) else buy_in_steps
     placed = write(uow, sale, who, count, now, until, ORDER_PREFIX, durable_buys())
     if not placed.found:
-        raise rules.FlashSaleNotFound(f"flash sale {sale.id} does not exist", field="id")
+        raise _not_found(sale.id)
     if placed.over_limit:
         raise _over_limit(sale)
     if not (placed.taken and placed.order_id and placed.hold_id and placed.order_no):
@@ -373,7 +377,6 @@ def pool_of(uow: UnitOfWork, sale_id: int) -> tuple[int, int]:
     sale = _sale(uow, sale_id)
     uow.session.refresh(sale)
     return sale.remaining, sale.per_customer
-
 
 
 def holds_of(uow: UnitOfWork, sale_id: int) -> list[HoldView]:
