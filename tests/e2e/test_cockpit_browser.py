@@ -23,9 +23,11 @@ from tests.e2e.browser import (
     USER,
     LiveServer,
     chromium_path,
+    only_local,
     require_chromium,
     serve,
     shot,
+    sign_in,
 )
 
 pytestmark = pytest.mark.browser
@@ -83,15 +85,6 @@ def page(browser: Any, live_server: LiveServer) -> Iterator[Any]:
         context.close()
 
 
-def log_in(page: Any, base: str) -> None:
-    page.goto(f"{base}/cockpit")
-    assert "/login" in page.url  # every console page needs a session
-    page.fill("input[name=username]", USER)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/cockpit*")
-
-
 def wait_for_chart(page: Any) -> int:
     """Wait for ECharts to finish drawing; return how many canvas pixels are painted."""
     page.wait_for_selector("#trend-chart[data-rendered=true] canvas")
@@ -137,9 +130,8 @@ def apply_filters(page: Any, expect: str) -> None:
 
 def test_cockpit_in_a_real_browser(page: Any, live_server: LiveServer) -> None:
     base = live_server.url
-    outside: list[str] = []
-    page.on("request", lambda r: outside.append(r.url) if not r.url.startswith(base) else None)
-    log_in(page, base)
+    outside = only_local(page, base)
+    sign_in(page, base, "/cockpit")  # every console page needs a session
 
     # opens on the latest business day with data, chart drawn, figures = API
     page.wait_for_selector("#main[data-state=ready]")
@@ -182,7 +174,7 @@ def test_cockpit_in_a_real_browser(page: Any, live_server: LiveServer) -> None:
 
 def test_bad_date_shows_a_message_not_a_crash(page: Any, live_server: LiveServer) -> None:
     base = live_server.url
-    log_in(page, base)
+    sign_in(page, base, "/cockpit")
     response = page.goto(f"{base}/cockpit?date=2026-02-30")
     assert response is not None and response.status == 400
     assert "日期格式不正确" in page.inner_text("#error")
