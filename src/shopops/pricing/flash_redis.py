@@ -62,7 +62,7 @@ class RedisGate:
         self._give = self.client.register_script(GIVE_BACK)
 
     def keys(self, sale: str) -> list[str]:
-        """``sale`` is :func:`shopops.pricing.flash_service.gate_key` (id and creation)."""
+        """``sale`` is :func:`shopops.pricing.flash_service.sale_gate_key` (id and creation)."""
         return [f"{self.prefix}:{sale}:left", f"{self.prefix}:{sale}:buyers"]
 
     def take(self, sale: str, customer: str, qty: int, limit: int, load: Loader) -> str:

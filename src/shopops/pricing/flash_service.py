@@ -155,17 +155,15 @@ def create_flash_sale(uow: UnitOfWork, payload: Mapping[str, Any]) -> FlashSaleV
 
 
 def _gate_key(sale_id: int, created_at: datetime) -> str:
+    """The sale's name in the gate: its id and creation instant, so a database rebuilt from
+    scratch (ids start again at 1) never meets an old sale's counts."""
     return f"{sale_id}-{int(created_at.timestamp() * 1_000_000)}"
 
 
-def gate_key(sale: FlashSale) -> str:
-    """The sale's name in the gate: its id and creation instant, so a database rebuilt from
-    scratch (ids start again at 1) never meets an old sale's counts."""
-    return _gate_key(sale.id, sale.created_at)
-
-
 def sale_gate_key(uow: UnitOfWork, sale_id: int) -> str:
-    return gate_key(_sale(uow, sale_id))
+    """:func:`_gate_key` of a stored sale (Redis reconciliation, tests)."""
+    sale = _sale(uow, sale_id)
+    return _gate_key(sale.id, sale.created_at)
 
 
 def _not_found(sale_id: int) -> rules.FlashSaleNotFound:
