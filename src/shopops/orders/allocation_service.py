@@ -36,7 +36,7 @@ from shopops.orders.allocation import (
 from shopops.orders.allocation_models import OrderAllocation, OrderAllocationLine
 from shopops.orders.lifecycle import IllegalTransition, can_advance
 from shopops.orders.models import Order, OrderLine
-from shopops.stores.service import get_store, list_stores
+from shopops.stores.service import get_store, list_stores, store_by_id
 
 ROUTING_KEY = "orders.routing_rules"  # + ".<store code>" for one store
 HOLD_KEY = "orders.allocation_hold_hours"
@@ -227,7 +227,7 @@ def allocate_order(uow: UnitOfWork, order_id: int, province: str | None = None
     order = _order(uow, order_id)
     if (refused := _not_allocatable(order.status, order.channel_order_no)) is not None:
         raise refused
-    store = next(s for s in list_stores(uow) if s.id == order.store_id)
+    store = store_by_id(uow, order.store_id)
     place = province or customer_region(uow, order.customer_id)
     region = region_of(place)
     lines, ids_of = _order_lines(uow, order.id)

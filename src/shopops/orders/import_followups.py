@@ -55,7 +55,7 @@ from shopops.orders.importers import (
 )
 from shopops.orders.imports import ImportSummary, import_orders
 from shopops.orders.models import ImportBatch, ImportFile, Order
-from shopops.stores.service import list_stores
+from shopops.stores.service import store_by_id
 
 ALLOCATE_KEY = "orders.allocate_on_import"  # allocate the orders an import made paid
 LIMIT_KEY = "orders.allocate_on_import_limit"  # at most this many per import
@@ -242,7 +242,7 @@ def _export(uow: UnitOfWork, batch: ImportBatch, platform: str | None,
 
 
 def _zone(uow: UnitOfWork, batch: ImportBatch) -> str:
-    return next(s.timezone for s in list_stores(uow) if s.id == batch.store_id)
+    return store_by_id(uow, batch.store_id).timezone
 
 
 def _without_shipment(uow: UnitOfWork, batch: ImportBatch, export: Export, zone: str

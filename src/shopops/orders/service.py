@@ -36,7 +36,7 @@ from shopops.orders.browse import money_text, order_json
 from shopops.orders.delivery import LateDeliveryShare, late_delivery_share
 from shopops.orders.lifecycle import can_advance, check_move
 from shopops.orders.models import Order, OrderLine
-from shopops.stores.service import get_store, list_stores
+from shopops.stores.service import get_store, list_stores, store_by_id
 
 LINE_AMOUNTS = ("list_price", "discount_amount", "paid_amount", "refund_amount")
 STEPS = ("created", "paid", "shipped", "delivered", "completed", "cancelled", "refunded")
@@ -59,7 +59,7 @@ def _timeline(order: Order, zone: ZoneInfo) -> list[dict[str, str]]:
 def get_order(uow: UnitOfWork, order_id: int) -> dict[str, Any]:
     """One order with its lines (SKU codes) and the times of each step it went through."""
     order = _order(uow, order_id)
-    store = next(s for s in list_stores(uow) if s.id == order.store_id)
+    store = store_by_id(uow, order.store_id)
     lines = uow.session.scalars(select(OrderLine).where(OrderLine.order_id == order.id)
                                 .order_by(OrderLine.id)).all()
     skus = sku_codes(uow, (line.sku_id for line in lines))
@@ -203,7 +203,7 @@ def refundable_line(uow: UnitOfWork, order_id: int, *, sku_id: int | None = None
         raise NotFound(f"订单 {order_id} 没有这一行 — order {order_id} has no such line",
                        field=field)
     line = found[0]
-    store = next(s for s in list_stores(uow) if s.id == order.store_id)
+    store = store_by_id(uow, order.store_id)
     return RefundableLine(order.id, line.id, order.store_id, order.channel_order_no,
                           order.status, line.sku_id, line.quantity, line.paid_amount,
                           line.refund_amount, order.shipping_fee,
@@ -369,7 +369,7 @@ def pay_order(uow: UnitOfWork, order_id: int, **data: Any) -> None:
     fact; it then flows like any paid order (``shopops fulfil allocate`` routes it)."""
     order = _order(uow, order_id)
     check_move(order.status, "paid", order=order.channel_order_no)
-    timezone = next(s.timezone for s in list_stores(uow) if s.id == order.store_id)
+    timezone = store_by_id(uow, order.store_id).timezone
     now = uow.now()
     order.status, order.paid_at, order.paid_date = "paid", now, business_date(now, timezone)
     uow.record("order.paid", entity="order", entity_id=order.id, store_id=order.store_id,

@@ -32,7 +32,7 @@ from shopops.pricing import group_buy as rules
 from shopops.pricing.models import GroupBuyDeal, GroupBuyGroup, GroupBuyMember
 from shopops.pricing.payloads import DEFAULT_TZ, as_list, as_object, as_text, invalid, parse_time
 from shopops.pricing.service import PromotionExists
-from shopops.stores.service import StoreView, get_store, list_stores
+from shopops.stores.service import StoreView, get_store, list_stores, store_by_id
 
 
 class UnknownGroupBuy(NotFound):
@@ -142,7 +142,7 @@ def order_no(group_id: int, member_id: int) -> str:
 
 
 def _store(uow: UnitOfWork, store_id: int) -> StoreView:
-    return next(s for s in list_stores(uow) if s.id == store_id)
+    return store_by_id(uow, store_id)
 
 
 def _pay(uow: UnitOfWork, deal: GroupBuyDeal, group: GroupBuyGroup,

@@ -21,7 +21,7 @@ from shopops.pricing.explain import explanation_lines
 from shopops.pricing.models import Presale
 from shopops.pricing.payloads import as_bool, as_object, as_text, invalid, parse_time
 from shopops.pricing.service import PromotionExists, active_promotions
-from shopops.stores.service import get_store, list_stores
+from shopops.stores.service import get_store, list_stores, store_by_id
 
 WINDOWS = ("deposit_starts_at", "deposit_ends_at", "balance_starts_at", "balance_ends_at")
 
@@ -95,7 +95,7 @@ def presale_balance(uow: UnitOfWork, code: str, request: object, now: datetime
     row = uow.session.scalar(select(Presale).where(Presale.code == code))
     if row is None:
         raise UnknownPresale(f"presale: unknown presale {code!r}", field="presale")
-    store = next(s for s in list_stores(uow) if s.id == row.store_id)
+    store = store_by_id(uow, row.store_id)
     at = parse_time(data["at"], "at", store.timezone) if data.get("at") else now
     rule = _rule(row)
     qty = data.get("qty", 1)

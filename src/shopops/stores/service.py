@@ -123,6 +123,14 @@ def list_stores(uow: UnitOfWork) -> list[StoreView]:
     return [_view(s) for s in uow.session.scalars(select(Store).order_by(Store.id))]
 
 
+def store_by_id(uow: UnitOfWork, store_id: int) -> StoreView:
+    """The store a row points at (one row, not the whole list); a dangling id is a bug."""
+    store = uow.session.get(Store, store_id)
+    if store is None:
+        raise LookupError(f"no store with id {store_id}")
+    return _view(store)
+
+
 def get_store(uow: UnitOfWork, code: str) -> StoreView:
     store = uow.session.scalar(select(Store).where(Store.code == code))
     if store is None:
