@@ -18,7 +18,7 @@ from shopops.pricing.coupon_service import coupon_stats
 from shopops.pricing.payloads import FIELDS, KINDS
 from shopops.pricing.promotions import InvalidPromotion
 from shopops.pricing.service import create_promotion, list_promotions, update_promotion
-from shopops.stores.service import list_stores
+from shopops.stores.service import StoreView, list_stores
 from shopops.web.i18n import Translator
 from shopops.web.page import (
     NavItem,
@@ -65,13 +65,14 @@ def _filters(request: Request) -> dict[str, str]:
     return {k: p.get(k, "") for k in ("store", "type", "status") if p.get(k)}
 
 
-def _rows(request: Request, f: dict[str, str]) -> list[dict[str, Any]]:
+def _rows(request: Request, f: dict[str, str]) -> tuple[list[dict[str, Any]], list[StoreView]]:
     """The listed promotions, filtered, with times on the store's clock (北京时间) and the
-    store's name."""
+    store's name; and the stores (the filter bar's choices)."""
     with core(request).reader() as uow:
         views, _ = list_promotions(uow, store=f.get("store") or None)
         stats = coupon_stats(uow)
-        stores = {s.code: s for s in list_stores(uow)}
+        listed = list_stores(uow)
+    stores = {s.code: s for s in listed}
     rows = []
     for v in views:
         item = v.as_json()
@@ -87,7 +88,7 @@ def _rows(request: Request, f: dict[str, str]) -> list[dict[str, Any]]:
                      "store_name": store.name if store else None,
                      "starts_at": _local(item["starts_at"], zone),
                      "ends_at": _local(item["ends_at"], zone)})
-    return rows
+    return rows, listed
 
 
 async def list_page(request: Request) -> Response:
@@ -98,11 +99,11 @@ async def list_page(request: Request) -> Response:
     f = _filters(request)
     error = None
     try:
-        rows = _rows(request, f)
+        rows, stores = _rows(request, f)
     except ShopOpsError as exc:
         rows, error = [], exc
-    with core(request).reader() as uow:
-        stores = list_stores(uow)
+        with core(request).reader() as uow:
+            stores = list_stores(uow)
     context = {"user": user, "active": "promotions", "lang": lang, "rows": rows, "query": f,
                "saved": request.query_params.get("saved", ""),
                "stores": stores, "kinds": list(KINDS), "columns": LIST_COLUMNS,
@@ -117,7 +118,7 @@ async def list_export(request: Request) -> Response:
         return to_login(request)
     t = Translator(current_lang(request))
     try:
-        rows = _rows(request, _filters(request))
+        rows, _ = _rows(request, _filters(request))
     except ShopOpsError:
         return await list_page(request)
     def cell(r: dict[str, Any], c: str) -> Any:
