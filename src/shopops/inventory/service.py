@@ -30,6 +30,7 @@ from shopops.catalog.service import sku_id as sku_id_of
 from shopops.core.errors import Conflict, InsufficientStock, NotFound, ValidationError
 from shopops.core.uow import UnitOfWork
 from shopops.db.facts import Fact
+from shopops.db.ids import new_ids
 from shopops.inventory import ledger
 from shopops.inventory.models import (
     Reservation,
@@ -309,22 +310,6 @@ def reserve(uow: UnitOfWork, lines: Sequence[tuple[str, int]], reference: str,
 # ---------------------------------------------------------------- many reservations at once
 
 
-def new_ids(uow: UnitOfWork, table: Table, count: int) -> list[int]:
-    """`count` ids for rows about to be inserted into `table` in bulk, so that a plain
-    executemany can write them (an INSERT … RETURNING in parameter order runs row by row on
-    SQLite): PostgreSQL draws them from the table's sequence; SQLite counts on from the
-    largest id, which no one else can take while this writer holds the database."""
-    if count <= 0:
-        return []
-    conn = uow.session.connection()
-    if conn.dialect.name == "postgresql":
-        rows = conn.execute(select(func.nextval(func.pg_get_serial_sequence(table.name, "id")))
-                            .select_from(func.generate_series(1, count)))
-        return sorted(int(r[0]) for r in rows)
-    start = int(conn.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one()) + 1
-    return list(range(start, start + count))
-
-
 def lock_free_stock(uow: UnitOfWork, sku_ids: Collection[int]) -> dict[tuple[int, int], int]:
     """For a batch of reservations (allocation of many orders): the SKUs' expired reservations
     are given back, then their balance rows in sellable warehouses are locked — PostgreSQL
@@ -368,7 +353,7 @@ def reserve_many(uow: UnitOfWork, rows: Sequence[tuple[int, int, int, str]], ttl
     if changed != len(per_level):
         raise InsufficientStock(f"{len(per_level) - changed} of {len(per_level)} stock levels "
                                 "no longer hold the units asked for", field="lines")
-    ids = new_ids(uow, RES, len(rows))
+    ids = new_ids(uow.session.connection(), RES.name, len(rows))
     conn.execute(insert(RES), [
         {"id": rid, "sku_id": s, "warehouse_id": w, "quantity": n, "reference": ref,
          "reserved_until": until, "status": "active", "created_at": now}

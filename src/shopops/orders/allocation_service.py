@@ -21,6 +21,7 @@ from shopops.core.errors import Conflict, InsufficientStock, NotFound, ShopOpsEr
 from shopops.core.uow import UnitOfWork
 from shopops.customers.service import customer_region, customer_regions
 from shopops.db.facts import Fact
+from shopops.db.ids import new_ids
 from shopops.db.shop_settings import read_settings, write_setting
 from shopops.inventory import service as stock
 from shopops.inventory.models import StockBalance
@@ -399,7 +400,7 @@ def _write_batch(uow: UnitOfWork, planned: list[_Planned], id_of: dict[str, int]
         raise Conflict(f"{len(planned) - moved} orders changed meanwhile", field="order_id")
     parcels = [(p, parcel, [next(reservation_ids) for _ in parcel.lines])
                for p in planned for parcel in p.decision.parcels]
-    parcel_ids = stock.new_ids(uow, ALLOCATIONS, len(parcels))
+    parcel_ids = new_ids(uow.session.connection(), ALLOCATIONS.name, len(parcels))
     conn.execute(insert(ALLOCATIONS), [
         {"id": parcel_id, "order_id": p.order_id, "warehouse_id": wh_ids[parcel.warehouse],
          "status": "reserved", "province": p.place, "region": p.region,

@@ -31,8 +31,10 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection
 
+from shopops.core.batches import chunks
 from shopops.core.money import yuan_to_cents
 from shopops.core.uow import UnitOfWork
+from shopops.db.ids import new_ids
 
 BIG_CACHE_KIB = 256 * 1024
 STAGING_CACHE_KIB = 64 * 1024  # the temporary tables hold one chunk: never spilled to a file
@@ -113,7 +115,7 @@ class BulkWriter:
         found: dict[str, tuple[int, str | None]] = {}
         select = ("SELECT o.channel_order_no, o.id, f.fingerprint FROM orders o "
                   "LEFT JOIN order_fingerprints f ON f.order_id = o.id WHERE o.store_id = ")
-        for chunk in _chunks(numbers, LOOKUP_CHUNK * (5 if self.postgres else 1)):
+        for chunk in chunks(numbers, LOOKUP_CHUNK * (5 if self.postgres else 1)):
             if self.postgres:  # one array parameter
                 rows = self.connection.exec_driver_sql(
                     select + "%s AND o.channel_order_no = ANY(%s)", (store_id, list(chunk)))
@@ -126,16 +128,7 @@ class BulkWriter:
 
     def new_ids(self, table: str, count: int) -> list[int]:
         """``count`` ids for rows about to be inserted into ``table`` (orders)."""
-        if count == 0:
-            return []
-        if self.postgres:
-            rows = self.connection.exec_driver_sql(
-                f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) "
-                "FROM generate_series(1, %s)", (count,))
-            return sorted(int(r[0]) for r in rows)
-        top = self.connection.exec_driver_sql(f"SELECT coalesce(max(id), 0) FROM {table}")
-        start = int(top.scalar_one()) + 1
-        return list(range(start, start + count))
+        return new_ids(self.connection, table, count)
 
     # ------------------------------------------------------------------ writes
     def insert(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
@@ -178,7 +171,7 @@ class BulkWriter:
     def replace_fingerprints(self, pairs: Iterable[tuple[int, str]]) -> None:
         """Set the fingerprint of existing orders (delete, then insert: both dialects)."""
         rows = list(pairs)
-        for chunk in _chunks(rows, LOOKUP_CHUNK):
+        for chunk in chunks(rows, LOOKUP_CHUNK):
             ids = [order_id for order_id, _ in chunk]
             if self.postgres:
                 self.connection.exec_driver_sql(
@@ -321,8 +314,3 @@ class Staging:
             self.tables.clear()
         if self.cache_before is not None:
             self.raw.execute(f"PRAGMA temp.cache_size = {self.cache_before}")
-
-
-def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
