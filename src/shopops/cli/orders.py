@@ -25,11 +25,11 @@ def orders_place(
 ) -> None:
     """下单: price the cart now, count the promotions' caps, redeem the coupons used and write
     the paid order, all in one transaction (the same JSON as POST /api/v1/orders)."""
-    from shopops.cli.promo import _read_json
+    from shopops.cli.promo import read_json
     from shopops.orders.placement import place_order
 
     check_format(fmt)
-    request = _read_json(cart, "cart")
+    request = read_json(cart, "cart")
     with cli.get_app().uow() as uow:
         placed = place_order(uow, request)
     if fmt == "json":

@@ -19,7 +19,7 @@ promo_app: typer.Typer = typer.Typer(
 FormatOpt = Annotated[str, typer.Option("--format", help="table|json")]
 
 
-def _read_json(path: Path, name: str) -> Any:
+def read_json(path: Path, name: str) -> Any:
     from shopops.core.errors import ValidationError
 
     try:
@@ -38,7 +38,7 @@ def promo_quote(
     from shopops.pricing.service import quote_cart
 
     check_format(fmt)
-    request = _read_json(cart, "cart")
+    request = read_json(cart, "cart")
     with cli.get_app().reader() as uow:
         result = quote_cart(uow, request, uow.now())
     if fmt == "json":
@@ -65,7 +65,7 @@ def promo_import(file: Annotated[Path, typer.Argument(help="JSON list of promoti
     """Import promotions: all or nothing (a bad item names its [index].field)."""
     from shopops.pricing.service import import_promotions
 
-    items = _read_json(file, "file")
+    items = read_json(file, "file")
     with cli.get_app().uow() as uow:
         created = import_promotions(uow, items)
     out.print(f"imported {len(created)} promotions: {', '.join(v.code for v in created)}")
@@ -162,7 +162,7 @@ def promo_simulate(
     from shopops.pricing.planning_service import simulate_promotion
 
     check_format(fmt, ("table", "json", "xlsx"))
-    target: Any = (_read_json(Path(promotion), "promotion") if promotion.endswith(".json")
+    target: Any = (read_json(Path(promotion), "promotion") if promotion.endswith(".json")
                    else promotion)
     request = {"promotion": target, "store": store, "uplift": uplift, "days": days}
     with cli.get_app().reader() as uow:
@@ -215,7 +215,7 @@ def group_create(file: Annotated[Path, typer.Argument(help="JSON {store, sku, ti
     from shopops.pricing.group_buy_service import create_deal
 
     with cli.get_app().uow() as uow:
-        deal = create_deal(uow, _read_json(file, "file"))
+        deal = create_deal(uow, read_json(file, "file"))
     print(json.dumps(deal, ensure_ascii=False, indent=2))
 
 

@@ -101,10 +101,6 @@ class CartLine:
                               field="quantity")
         _set(self, "unit_price", money(self.unit_price, "unit_price", error=InvalidCart))
 
-    @property
-    def list_cents(self) -> int:
-        return to_cents(self.unit_price) * self.quantity
-
 
 @dataclass(frozen=True, slots=True)
 class Cart:
