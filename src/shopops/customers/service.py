@@ -74,8 +74,9 @@ def customer_regions(uow: UnitOfWork, ids: Iterable[int]) -> dict[int, str | Non
     """The province (省份) as last known per customer id, for many customers at once."""
     regions: dict[int, str | None] = {}
     for chunk in chunks(list(set(ids))):
-        regions.update(uow.session.execute(
-            select(Customer.id, Customer.region).where(Customer.id.in_(chunk))).tuples().all())
+        rows = uow.session.execute(
+            select(Customer.id, Customer.region).where(Customer.id.in_(chunk)))
+        regions.update((customer_id, region) for customer_id, region in rows)
     return regions
 
 
