@@ -23,8 +23,13 @@ def test_filter_cancel_receive_and_export(tab: Any, server: LiveServer, folder: 
     sign_in(tab, server.url, "/purchasing")
     tab.wait_for_selector("#main.purchasing[data-state=ready]")
     assert tab.locator("#suppliers tbody tr[data-supplier]").count() >= 5
-    rates = tab.locator("#suppliers td[data-col=on_time_rate]").all_inner_texts()
-    assert rates and all(r.endswith("%") for r in rates)
+    # a percentage where the supplier has closed deliveries; the dash where it has none yet
+    # (the demo's last purchase orders depend on the hour it is built at)
+    cells = tab.locator("#suppliers td[data-col=on_time_rate]")
+    shown = [(cells.nth(i).get_attribute("data-value"), cells.nth(i).inner_text())
+             for i in range(cells.count())]
+    assert all(text.endswith("%") if value else text == "—" for value, text in shown)
+    assert sum(1 for value, _ in shown if value) >= 5
     shot(tab, "purchasing", folder)
 
     tab.select_option("#f-status", "sent")
